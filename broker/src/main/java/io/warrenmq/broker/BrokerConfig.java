@@ -1,0 +1,101 @@
+package io.warrenmq.broker;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything a broker is started with. {@link #defaults()} is RabbitMQ's out-of-the-box setup: port
+ * 5672 on every interface, vhost {@code /}, user {@code guest}/{@code guest} allowed from loopback
+ * only.
+ *
+ * @param host the address to listen on
+ * @param port the port to listen on; 0 picks a free one ({@link Broker#port()} tells which)
+ * @param dataDir where durable state lives
+ * @param users users by name
+ * @param vhosts the virtual hosts that exist at start
+ * @param permissions per user, the vhosts they may use
+ * @param limits protocol and resource limits
+ */
+public record BrokerConfig(
+    String host,
+    int port,
+    Path dataDir,
+    Map<String, User> users,
+    Set<String> vhosts,
+    Map<String, Set<String>> permissions,
+    Limits limits) {
+
+  /**
+   * A user.
+   *
+   * @param loopbackOnly whether the user may only connect from a loopback address, as RabbitMQ's
+   *     {@code loopback_users} does for {@code guest}
+   */
+  public record User(String name, String password, List<String> tags, boolean loopbackOnly) {}
+
+  /**
+   * Protocol and resource limits.
+   *
+   * @param frameMax the largest frame the broker accepts and offers in connection.tune
+   * @param channelMax the most channels a connection may open
+   * @param heartbeatSeconds the heartbeat interval the broker proposes; 0 turns heartbeats off
+   * @param maxMessageSize the largest message body accepted, in octets
+   * @param memoryHighWatermark the fraction of the heap that message bodies may fill before
+   *     publishers are blocked with connection.blocked
+   * @param queueBacklogBytes how many octets of ready messages a queue holds before its publishers'
+   *     connections stop being read
+   */
+  public record Limits(
+      int frameMax,
+      int channelMax,
+      int heartbeatSeconds,
+      int maxMessageSize,
+      double memoryHighWatermark,
+      long queueBacklogBytes) {
+
+    public static Limits defaults() {
+      return new Limits(131_072, 2047, 60, 128 * 1024 * 1024, 0.4, 256L * 1024 * 1024);
+    }
+  }
+
+  public static BrokerConfig defaults() {
+    return new BrokerConfig(
+        "0.0.0.0",
+        5672,
+        Path.of("data"),
+        Map.of("guest", new User("guest", "guest", List.of("administrator"), true)),
+        Set.of("/"),
+        Map.of("guest", Set.of("/")),
+        Limits.defaults());
+  }
+
+  public BrokerConfig withHost(String host) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+  }
+
+  public BrokerConfig withPort(int port) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+  }
+
+  public BrokerConfig withDataDir(Path dataDir) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+  }
+
+  public BrokerConfig withUsers(Map<String, User> users) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+  }
+
+  public BrokerConfig withVhosts(Set<String> vhosts) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+  }
+
+  public BrokerConfig withPermissions(Map<String, Set<String>> permissions) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+  }
+
+  public BrokerConfig withLimits(Limits limits) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+  }
+}
