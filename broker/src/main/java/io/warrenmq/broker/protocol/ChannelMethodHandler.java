@@ -4,8 +4,9 @@ package io.warrenmq.broker.protocol;
 
 /**
  * What the server does with each method a client sends on a numbered channel. One
- * method per AMQP method, so a method left unhandled is a compile error; content-bearing
- * methods ({@code basic.publish}) arrive here once their content is complete.
+ * method per AMQP method, so a method left unhandled is a compile error. The one
+ * content-bearing method a client sends, {@code basic.publish}, is not here: the channel
+ * collects its header and body frames first.
  */
 public interface ChannelMethodHandler {
 
@@ -44,8 +45,6 @@ public interface ChannelMethodHandler {
   void basicConsume(AmqpMethod.BasicConsume method) throws AmqpException;
 
   void basicCancel(AmqpMethod.BasicCancel method) throws AmqpException;
-
-  void basicPublish(AmqpMethod.BasicPublish method) throws AmqpException;
 
   void basicGet(AmqpMethod.BasicGet method) throws AmqpException;
 
@@ -92,7 +91,6 @@ public interface ChannelMethodHandler {
       case 0x003C000A -> handler.basicQos((AmqpMethod.BasicQos) method);
       case 0x003C0014 -> handler.basicConsume((AmqpMethod.BasicConsume) method);
       case 0x003C001E -> handler.basicCancel((AmqpMethod.BasicCancel) method);
-      case 0x003C0028 -> handler.basicPublish((AmqpMethod.BasicPublish) method);
       case 0x003C0046 -> handler.basicGet((AmqpMethod.BasicGet) method);
       case 0x003C0050 -> handler.basicAck((AmqpMethod.BasicAck) method);
       case 0x003C005A -> handler.basicReject((AmqpMethod.BasicReject) method);

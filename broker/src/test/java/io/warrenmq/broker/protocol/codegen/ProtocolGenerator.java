@@ -351,6 +351,7 @@ public final class ProtocolGenerator {
     List<Method> handled =
         allMethods().stream()
             .filter(Method::clientToServer)
+            .filter(m -> !m.content)
             .filter(m -> m.className.equals("connection") == connection)
             .toList();
     StringBuilder sb = new StringBuilder();
@@ -369,8 +370,9 @@ public final class ProtocolGenerator {
           """
           /**
            * What the server does with each method a client sends on a numbered channel. One
-           * method per AMQP method, so a method left unhandled is a compile error; content-bearing
-           * methods ({@code basic.publish}) arrive here once their content is complete.
+           * method per AMQP method, so a method left unhandled is a compile error. The one
+           * content-bearing method a client sends, {@code basic.publish}, is not here: the channel
+           * collects its header and body frames first.
            */
           """);
     }

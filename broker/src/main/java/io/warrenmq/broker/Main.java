@@ -1,0 +1,189 @@
+package io.warrenmq.broker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The standalone launcher: {@code java -jar warren-broker.jar [options]}. Flags override the
+ * optional configuration file, which overrides RabbitMQ-like defaults. SIGTERM closes every
+ * connection with 320 CONNECTION_FORCED before the process exits.
+ */
+@Command(
+    name = "warren-broker",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "WarrenMQ: an AMQP 0-9-1 broker that RabbitMQ clients use unchanged.")
+public final class Main implements Callable<Integer> {
+
+  @Option(names = "--host", description = "Address to listen on (default: 0.0.0.0).")
+  String host;
+
+  @Option(names = "--port", description = "AMQP port (default: 5672; 0 picks a free port).")
+  Integer port;
+
+  @Option(names = "--data-dir", description = "Directory for durable state (default: ./data).")
+  Path dataDir;
+
+  @Option(
+      names = "--config",
+      description = "A properties file with settings; see docs/configuration.md.")
+  Path config;
+
+  @Option(
+      names = "--user",
+      description =
+          "Adds a user NAME:PASSWORD with access to every vhost, from any address. Repeatable.")
+  List<String> users = new ArrayList<>();
+
+  @Option(names = "--vhost", description = "Adds a virtual host. Repeatable.")
+  List<String> vhosts = new ArrayList<>();
+
+  @Option(names = "--frame-max", description = "Largest frame accepted (default: 131072).")
+  Integer frameMax;
+
+  @Option(names = "--heartbeat", description = "Heartbeat seconds proposed (default: 60).")
+  Integer heartbeat;
+
+  @Option(
+      names = "--max-message-size",
+      description = "Largest message body in octets (default: 134217728).")
+  Integer maxMessageSize;
+
+  @Option(
+      names = "--memory-high-watermark",
+      description =
+          "Fraction of the heap messages may fill before publishers block (default: 0.4).")
+  Double memoryHighWatermark;
+
+  public static void main(String[] args) {
+    configureLogging();
+    int exit = new CommandLine(new Main()).execute(args);
+    if (exit != 0) {
+      System.exit(exit);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    BrokerConfig cfg = resolve();
+    Broker broker = Broker.start(cfg);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  broker.close();
+                  stopped.countDown();
+                },
+                "warren-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** Defaults, then the configuration file, then flags. */
+  BrokerConfig resolve() throws IOException {
+    BrokerConfig cfg = BrokerConfig.defaults();
+    Properties file = new Properties();
+    if (config != null) {
+      try (InputStream in = Files.newInputStream(config)) {
+        file.load(in);
+      }
+    }
+    cfg = ConfigFile.apply(cfg, file);
+    if (host != null) {
+      cfg = cfg.withHost(host);
+    }
+    if (port != null) {
+      cfg = cfg.withPort(port);
+    }
+    if (dataDir != null) {
+      cfg = cfg.withDataDir(dataDir);
+    }
+    Set<String> allVhosts = new LinkedHashSet<>(cfg.vhosts());
+    allVhosts.addAll(vhosts);
+    cfg = cfg.withVhosts(allVhosts);
+    if (!users.isEmpty()) {
+      Map<String, BrokerConfig.User> u = new LinkedHashMap<>(cfg.users());
+      Map<String, Set<String>> perms = new LinkedHashMap<>(cfg.permissions());
+      for (String spec : users) {
+        int colon = spec.indexOf(':');
+        if (colon <= 0) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "--user takes NAME:PASSWORD, got '" + spec + "'");
+        }
+        String name = spec.substring(0, colon);
+        u.put(name, new BrokerConfig.User(name, spec.substring(colon + 1), List.of(), false));
+        perms.put(name, allVhosts);
+      }
+      cfg = cfg.withUsers(u).withPermissions(perms);
+    }
+    BrokerConfig.Limits l = cfg.limits();
+    cfg =
+        cfg.withLimits(
+            new BrokerConfig.Limits(
+                frameMax != null ? frameMax : l.frameMax(),
+                l.channelMax(),
+                heartbeat != null ? heartbeat : l.heartbeatSeconds(),
+                maxMessageSize != null ? maxMessageSize : l.maxMessageSize(),
+                memoryHighWatermark != null ? memoryHighWatermark : l.memoryHighWatermark(),
+                l.queueBacklogBytes()));
+    return cfg;
+  }
+
+  /** One line per record: time, level, logger, message — and the stack trace when there is one. */
+  static void configureLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null) {
+      return;
+    }
+    LogManager.getLogManager().reset();
+    ConsoleHandler handler = new ConsoleHandler();
+    handler.setFormatter(
+        new Formatter() {
+          @Override
+          public String format(LogRecord r) {
+            String line =
+                String.format(
+                    "%1$tF %1$tT.%1$tL %2$-7s [%3$s] %4$s%n",
+                    r.getMillis(), r.getLevel().getName(), r.getLoggerName(), formatMessage(r));
+            if (r.getThrown() != null) {
+              java.io.StringWriter sw = new java.io.StringWriter();
+              r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+              line += sw;
+            }
+            return line;
+          }
+        });
+    Logger root = Logger.getLogger("");
+    root.addHandler(handler);
+    root.setLevel(Level.INFO);
+    Logger.getLogger("io.netty").setLevel(Level.WARNING);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"WarrenMQ " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+    }
+  }
+}

@@ -1,0 +1,10 @@
+package io.warrenmq.broker.exchange;
+
+/** What a binding points at: a queue, or another exchange (exchange-to-exchange bindings). */
+public interface Destination {
+
+  String name();
+
+  /** Names this destination in errors, such as {@code queue 'q'}. */
+  String describe();
+}

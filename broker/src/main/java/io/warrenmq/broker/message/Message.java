@@ -1,0 +1,142 @@
+package io.warrenmq.broker.message;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.AbstractReferenceCounted;
+import io.warrenmq.broker.protocol.BasicProperties;
+
+/**
+ * A published message: where it was published, its properties and its body.
+ *
+ * <p>The body is the publisher's own buffer (a slice of what was read from the socket, or what an
+ * in-VM client handed over), never copied. A message is reference counted: each queue that holds it
+ * retains it once, and the body is released when the last queue lets go.
+ *
+ * <p>Properties are kept in both forms on demand: the encoded form arrives from the wire and goes
+ * back out unchanged; the decoded form is built only when routing or a feature needs a property.
+ */
+public final class Message extends AbstractReferenceCounted {
+
+  private final String exchange;
+  private final String routingKey;
+  private final ByteBuf body;
+  private final MemoryAccount account;
+  private final long footprint;
+  private volatile BasicProperties properties;
+  private volatile ByteBuf encodedProperties;
+
+  private Message(
+      String exchange,
+      String routingKey,
+      BasicProperties properties,
+      ByteBuf encodedProperties,
+      ByteBuf body,
+      MemoryAccount account) {
+    this.exchange = exchange;
+    this.routingKey = routingKey;
+    this.properties = properties;
+    this.encodedProperties = encodedProperties;
+    this.body = body;
+    this.account = account;
+    this.footprint =
+        body.readableBytes()
+            + (encodedProperties == null ? 64 : encodedProperties.readableBytes())
+            + 128L;
+    account.add(footprint);
+  }
+
+  /**
+   * A message read from the wire. Takes ownership of both buffers.
+   *
+   * @param encodedProperties the content header's property flags and list
+   */
+  public static Message fromWire(
+      String exchange,
+      String routingKey,
+      ByteBuf encodedProperties,
+      ByteBuf body,
+      MemoryAccount account) {
+    return new Message(exchange, routingKey, null, encodedProperties, body, account);
+  }
+
+  /** A message built in the JVM. Takes ownership of {@code body}. */
+  public static Message of(
+      String exchange,
+      String routingKey,
+      BasicProperties properties,
+      ByteBuf body,
+      MemoryAccount account) {
+    return new Message(exchange, routingKey, properties, null, body, account);
+  }
+
+  public String exchange() {
+    return exchange;
+  }
+
+  public String routingKey() {
+    return routingKey;
+  }
+
+  /** The body; callers that keep or send it take a retained slice. */
+  public ByteBuf body() {
+    return body;
+  }
+
+  public int bodySize() {
+    return body.readableBytes();
+  }
+
+  /** The decoded properties. */
+  public BasicProperties properties() {
+    BasicProperties p = properties;
+    if (p == null) {
+      ByteBuf encoded = encodedProperties;
+      p = BasicProperties.decode(encoded.duplicate());
+      properties = p;
+    }
+    return p;
+  }
+
+  /** The encoded property flags and list, as they go on the wire. Not to be released. */
+  public ByteBuf encodedProperties() {
+    ByteBuf e = encodedProperties;
+    if (e == null) {
+      synchronized (this) {
+        e = encodedProperties;
+        if (e == null) {
+          e = Unpooled.buffer(64);
+          properties.encode(e);
+          encodedProperties = e;
+        }
+      }
+    }
+    return e;
+  }
+
+  /** Whether the publisher asked for the message to survive a restart (delivery mode 2). */
+  public boolean persistent() {
+    Integer mode = properties().deliveryMode();
+    return mode != null && mode == 2;
+  }
+
+  /** A copy of this message's envelope with other properties, sharing the body. */
+  public Message withProperties(BasicProperties newProperties) {
+    return new Message(exchange, routingKey, newProperties, null, body.retain(), account);
+  }
+
+  @Override
+  protected void deallocate() {
+    account.add(-footprint);
+    body.release();
+    ByteBuf e = encodedProperties;
+    if (e != null) {
+      e.release();
+    }
+  }
+
+  @Override
+  public Message touch(Object hint) {
+    body.touch(hint);
+    return this;
+  }
+}

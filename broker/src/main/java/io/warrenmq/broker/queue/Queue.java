@@ -1,0 +1,411 @@
+package io.warrenmq.broker.queue;
+
+import io.warrenmq.broker.exchange.Destination;
+import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.store.QueueStorage;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A queue: ready messages in order, the consumers they go to, and the rules between them.
+ *
+ * <p><b>Threads.</b> A queue is owned by one thread at a time through its own lock: the publisher
+ * that enqueues, the consumer whose ack frees credit, or the channel that requeues, each takes the
+ * lock, does its part and dispatches whatever can go. There is no broker-wide lock on this path,
+ * and no thread hop: a publish on one connection hands the message straight to the consumer's
+ * outbox, and the consumer's own event loop writes it. Calls out of the lock (consumer
+ * cancellation, auto-delete, backpressure release) happen after it is released.
+ *
+ * <p><b>Dispatch.</b> Consumers are kept in priority order; the first with credit takes the next
+ * message and moves to the back of its priority group, which gives round-robin among equals and
+ * fair dispatch under prefetch.
+ *
+ * <p><b>Memory.</b> Ready octets above {@code backlogLimit} make {@link #enqueue} report
+ * backpressure: the publisher stops reading its socket until the backlog halves.
+ */
+public final class Queue implements Destination {
+
+  /** Told when a queue with auto-delete loses its last consumer. */
+  public interface Lifecycle {
+    void lastConsumerGone(Queue queue);
+  }
+
+  private final String name;
+  private final String vhost;
+  private final boolean durable;
+  private final boolean autoDelete;
+  private final Object exclusiveOwner;
+  private final Map<String, Object> arguments;
+  private final QueueStorage storage;
+  private final long backlogLimit;
+  private final Lifecycle lifecycle;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final List<QueueConsumer> consumers = new ArrayList<>();
+  private final Set<BackpressureListener> waiting = new LinkedHashSet<>();
+  private long nextSequence;
+  private boolean exclusiveConsumer;
+  private boolean hadConsumer;
+  private int unacked;
+  private volatile boolean deleted;
+
+  public Queue(
+      String name,
+      String vhost,
+      boolean durable,
+      boolean autoDelete,
+      Object exclusiveOwner,
+      Map<String, Object> arguments,
+      QueueStorage storage,
+      long backlogLimit,
+      Lifecycle lifecycle) {
+    this.name = name;
+    this.vhost = vhost;
+    this.durable = durable;
+    this.autoDelete = autoDelete;
+    this.exclusiveOwner = exclusiveOwner;
+    this.arguments = arguments == null ? Map.of() : arguments;
+    this.storage = storage;
+    this.backlogLimit = backlogLimit;
+    this.lifecycle = lifecycle;
+  }
+
+  /**
+   * Adds a message (retaining it) and delivers what can go.
+   *
+   * @param waiter told when the backlog shrinks, if this call reports backpressure
+   * @return true when the backlog is over its bound and the publisher should pause
+   */
+  public boolean enqueue(Message message, BackpressureListener waiter) {
+    lock.lock();
+    try {
+      if (deleted) {
+        return false;
+      }
+      message.retain();
+      QueueEntry entry = new QueueEntry(nextSequence++, message, false);
+      if (storage.size() == 0 && handOver(entry)) {
+        return false;
+      }
+      storage.add(entry);
+      if (storage.bytes() > backlogLimit && waiter != null) {
+        waiting.add(waiter);
+        return true;
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Delivers ready messages to consumers with credit. Any thread. */
+  public void dispatch() {
+    List<BackpressureListener> released = null;
+    lock.lock();
+    try {
+      while (storage.size() > 0) {
+        QueueConsumer consumer = takeConsumer();
+        if (consumer == null) {
+          break;
+        }
+        deliver(consumer, storage.poll());
+      }
+      released = releaseWaiters();
+    } finally {
+      lock.unlock();
+    }
+    notifyReleased(released);
+  }
+
+  /** Gives the entry to the first consumer with credit, if any; under the lock. */
+  private boolean handOver(QueueEntry entry) {
+    QueueConsumer consumer = takeConsumer();
+    if (consumer == null) {
+      return false;
+    }
+    deliver(consumer, entry);
+    return true;
+  }
+
+  private void deliver(QueueConsumer consumer, QueueEntry entry) {
+    if (!consumer.noAck()) {
+      unacked++;
+    }
+    consumer.deliver(this, entry);
+  }
+
+  /**
+   * Finds the highest-priority consumer with credit, reserves its credit and rotates it behind its
+   * equals. Under the lock.
+   */
+  private QueueConsumer takeConsumer() {
+    for (int i = 0; i < consumers.size(); i++) {
+      QueueConsumer c = consumers.get(i);
+      if (c.reserve()) {
+        int last = i;
+        while (last + 1 < consumers.size() && consumers.get(last + 1).priority() == c.priority()) {
+          last++;
+        }
+        if (last != i) {
+          consumers.remove(i);
+          consumers.add(last, c);
+        }
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Takes the head message for basic.get.
+   *
+   * @param noAck whether the caller settles it at once (with {@link #settle}, once sent)
+   * @return the entry, or null when the queue has no ready message
+   */
+  public QueueEntry get(boolean noAck) {
+    List<BackpressureListener> released;
+    QueueEntry entry;
+    lock.lock();
+    try {
+      entry = storage.poll();
+      if (entry != null && !noAck) {
+        unacked++;
+      }
+      released = releaseWaiters();
+    } finally {
+      lock.unlock();
+    }
+    notifyReleased(released);
+    return entry;
+  }
+
+  /** A delivered message was acknowledged: it leaves the queue for good. Releases the message. */
+  public void settle(QueueEntry entry, boolean wasUnacked) {
+    lock.lock();
+    try {
+      if (wasUnacked) {
+        unacked--;
+      }
+      storage.settle(entry);
+    } finally {
+      lock.unlock();
+    }
+    entry.message().release();
+  }
+
+  /** Delivered messages come back, marked redelivered, in their original places. */
+  public void requeue(List<QueueEntry> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    lock.lock();
+    try {
+      unacked -= entries.size();
+      if (deleted) {
+        for (QueueEntry e : entries) {
+          e.message().release();
+        }
+        return;
+      }
+      for (QueueEntry e : entries) {
+        e.markRedelivered();
+      }
+      storage.requeue(entries);
+    } finally {
+      lock.unlock();
+    }
+    dispatch();
+  }
+
+  /** Adds a consumer and delivers to it what is ready. */
+  public void addConsumer(QueueConsumer consumer, boolean exclusive)
+      throws ExclusiveConsumerException {
+    lock.lock();
+    try {
+      if (exclusiveConsumer || (exclusive && !consumers.isEmpty())) {
+        throw new ExclusiveConsumerException();
+      }
+      exclusiveConsumer = exclusive;
+      hadConsumer = true;
+      int at = 0;
+      while (at < consumers.size() && consumers.get(at).priority() >= consumer.priority()) {
+        at++;
+      }
+      consumers.add(at, consumer);
+    } finally {
+      lock.unlock();
+    }
+    dispatch();
+  }
+
+  /** Removes a consumer; an auto-delete queue that loses its last one is deleted. */
+  public void removeConsumer(QueueConsumer consumer) {
+    boolean last;
+    lock.lock();
+    try {
+      if (!consumers.remove(consumer)) {
+        return;
+      }
+      exclusiveConsumer = false;
+      last = consumers.isEmpty() && autoDelete && !deleted;
+    } finally {
+      lock.unlock();
+    }
+    if (last) {
+      lifecycle.lastConsumerGone(this);
+    }
+  }
+
+  /** Removes every ready message; returns how many. */
+  public int purge() {
+    List<QueueEntry> dropped;
+    List<BackpressureListener> released;
+    lock.lock();
+    try {
+      dropped = storage.drain();
+      for (QueueEntry e : dropped) {
+        storage.settle(e);
+      }
+      released = releaseWaiters();
+    } finally {
+      lock.unlock();
+    }
+    for (QueueEntry e : dropped) {
+      e.message().release();
+    }
+    notifyReleased(released);
+    return dropped.size();
+  }
+
+  /**
+   * Marks the queue deleted, drops its ready messages and cancels its consumers. Called by the
+   * virtual host once the queue is out of its tables.
+   *
+   * @return the number of ready messages dropped
+   */
+  public int delete() {
+    List<QueueConsumer> cancelled;
+    List<BackpressureListener> released;
+    List<QueueEntry> dropped;
+    lock.lock();
+    try {
+      deleted = true;
+      dropped = storage.drain();
+      cancelled = new ArrayList<>(consumers);
+      consumers.clear();
+      released = new ArrayList<>(waiting);
+      waiting.clear();
+    } finally {
+      lock.unlock();
+    }
+    for (QueueEntry e : dropped) {
+      e.message().release();
+    }
+    for (QueueConsumer c : cancelled) {
+      c.cancelledByQueue(this);
+    }
+    notifyReleased(released);
+    return dropped.size();
+  }
+
+  private List<BackpressureListener> releaseWaiters() {
+    if (waiting.isEmpty() || storage.bytes() > backlogLimit / 2) {
+      return null;
+    }
+    List<BackpressureListener> released = new ArrayList<>(waiting);
+    waiting.clear();
+    return released;
+  }
+
+  private void notifyReleased(List<BackpressureListener> released) {
+    if (released != null) {
+      for (BackpressureListener l : released) {
+        l.backlogDrained(this);
+      }
+    }
+  }
+
+  /** The number of ready messages. */
+  public int messageCount() {
+    lock.lock();
+    try {
+      return storage.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public int consumerCount() {
+    lock.lock();
+    try {
+      return consumers.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Delivered messages not yet acknowledged. */
+  public int unackedCount() {
+    lock.lock();
+    try {
+      return unacked;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether this auto-delete queue ever had a consumer (it is deleted when the last leaves). */
+  public boolean hadConsumer() {
+    return hadConsumer;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String describe() {
+    return "queue '" + name + "'";
+  }
+
+  public String vhost() {
+    return vhost;
+  }
+
+  public boolean durable() {
+    return durable;
+  }
+
+  public boolean autoDelete() {
+    return autoDelete;
+  }
+
+  public boolean exclusive() {
+    return exclusiveOwner != null;
+  }
+
+  /** The connection that owns this exclusive queue, or null. */
+  public Object exclusiveOwner() {
+    return exclusiveOwner;
+  }
+
+  public Map<String, Object> arguments() {
+    return arguments;
+  }
+
+  public boolean deleted() {
+    return deleted;
+  }
+
+  /** Thrown when a consumer would break a queue's exclusive-consumer rule. */
+  public static final class ExclusiveConsumerException extends Exception {
+    ExclusiveConsumerException() {
+      super(null, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.warrenmq.broker.session;
+
+import io.warrenmq.broker.queue.Queue;
+import io.warrenmq.broker.queue.QueueConsumer;
+import io.warrenmq.broker.queue.QueueEntry;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An AMQP consumer (basic.consume) as its queue sees it. Credit is the consumer's own prefetch and
+ * its channel's shared one; both are atomic because the queue's dispatching thread takes credit
+ * while the channel's event loop gives it back on acks.
+ */
+final class ChannelConsumer implements QueueConsumer {
+
+  private final AmqpChannel channel;
+  private final String tag;
+  private final Queue queue;
+  private final boolean noAck;
+  private final int prefetch;
+  private final int priority;
+  private final AtomicInteger unacked = new AtomicInteger();
+  private volatile boolean starved;
+  private volatile boolean cancelled;
+
+  ChannelConsumer(
+      AmqpChannel channel, String tag, Queue queue, boolean noAck, int prefetch, int priority) {
+    this.channel = channel;
+    this.tag = tag;
+    this.queue = queue;
+    this.noAck = noAck;
+    this.prefetch = prefetch;
+    this.priority = priority;
+  }
+
+  @Override
+  public String tag() {
+    return tag;
+  }
+
+  @Override
+  public int priority() {
+    return priority;
+  }
+
+  @Override
+  public boolean noAck() {
+    return noAck;
+  }
+
+  Queue queue() {
+    return queue;
+  }
+
+  @Override
+  public boolean reserve() {
+    if (cancelled) {
+      return false;
+    }
+    if (!noAck && prefetch > 0) {
+      int n;
+      do {
+        n = unacked.get();
+        if (n >= prefetch) {
+          starved = true;
+          return false;
+        }
+      } while (!unacked.compareAndSet(n, n + 1));
+    } else if (!noAck) {
+      unacked.incrementAndGet();
+    }
+    if (!channel.reserve(this)) {
+      if (!noAck) {
+        unacked.decrementAndGet();
+      }
+      starved = true;
+      return false;
+    }
+    return true;
+  }
+
+  @Override
+  public void deliver(Queue q, QueueEntry entry) {
+    channel.enqueueDelivery(this, entry);
+  }
+
+  @Override
+  public void cancelledByQueue(Queue q) {
+    cancelled = true;
+    channel.consumerCancelledByQueue(this);
+  }
+
+  /** One of this consumer's deliveries was settled or returned: credit comes back. */
+  void settled() {
+    if (!noAck) {
+      unacked.decrementAndGet();
+    }
+  }
+
+  /** Asks the queue to dispatch again if this consumer was refused credit. */
+  void wakeIfStarved() {
+    if (starved && !cancelled) {
+      starved = false;
+      queue.dispatch();
+    }
+  }
+
+  void cancel() {
+    cancelled = true;
+  }
+
+  boolean cancelled() {
+    return cancelled;
+  }
+}

@@ -1,0 +1,87 @@
+package io.warrenmq.broker.store.memory;
+
+import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.store.QueueStorage;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Ready messages on the heap, in an array deque. Appends and polls are O(1); a requeue of entries
+ * older than the head (the usual case: they were delivered first) is O(k), otherwise a merge.
+ */
+public final class MemoryQueueStorage implements QueueStorage {
+
+  private ArrayDeque<QueueEntry> ready = new ArrayDeque<>();
+  private long bytes;
+
+  @Override
+  public void add(QueueEntry entry) {
+    ready.addLast(entry);
+    bytes += entry.message().bodySize();
+  }
+
+  @Override
+  public QueueEntry poll() {
+    QueueEntry entry = ready.pollFirst();
+    if (entry != null) {
+      bytes -= entry.message().bodySize();
+    }
+    return entry;
+  }
+
+  @Override
+  public void requeue(List<QueueEntry> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    List<QueueEntry> sorted = new ArrayList<>(entries);
+    sorted.sort(Comparator.comparingLong(QueueEntry::sequence));
+    for (QueueEntry e : sorted) {
+      bytes += e.message().bodySize();
+    }
+    QueueEntry head = ready.peekFirst();
+    if (head == null || sorted.get(sorted.size() - 1).sequence() < head.sequence()) {
+      for (int i = sorted.size() - 1; i >= 0; i--) {
+        ready.addFirst(sorted.get(i));
+      }
+      return;
+    }
+    ArrayDeque<QueueEntry> merged = new ArrayDeque<>(ready.size() + sorted.size());
+    int i = 0;
+    for (QueueEntry e : ready) {
+      while (i < sorted.size() && sorted.get(i).sequence() < e.sequence()) {
+        merged.addLast(sorted.get(i++));
+      }
+      merged.addLast(e);
+    }
+    while (i < sorted.size()) {
+      merged.addLast(sorted.get(i++));
+    }
+    ready = merged;
+  }
+
+  @Override
+  public void settle(QueueEntry entry) {
+    // Nothing is kept once a message leaves the heap.
+  }
+
+  @Override
+  public List<QueueEntry> drain() {
+    List<QueueEntry> all = new ArrayList<>(ready);
+    ready.clear();
+    bytes = 0;
+    return all;
+  }
+
+  @Override
+  public int size() {
+    return ready.size();
+  }
+
+  @Override
+  public long bytes() {
+    return bytes;
+  }
+}

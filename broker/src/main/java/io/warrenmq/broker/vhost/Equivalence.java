@@ -1,0 +1,95 @@
+package io.warrenmq.broker.vhost;
+
+import io.warrenmq.broker.protocol.AmqpException;
+import io.warrenmq.broker.protocol.LongString;
+import io.warrenmq.broker.protocol.ReplyCode;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Redeclaring an exchange or queue with other flags or arguments fails with 406 and RabbitMQ's
+ * wording: {@code inequivalent arg 'durable' for queue 'q' in vhost '/': received 'true' but
+ * current is 'false'}.
+ */
+final class Equivalence {
+
+  private Equivalence() {}
+
+  static void field(String what, String resource, Object current, Object received)
+      throws AmqpException {
+    if (!Objects.equals(current, received)) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED,
+          "inequivalent arg '%s' for %s: received '%s' but current is '%s'",
+          what,
+          resource,
+          received,
+          current);
+    }
+  }
+
+  /** Compares the arguments named {@code keys}, as RabbitMQ does for the ones it interprets. */
+  static void arguments(
+      String resource, Map<String, Object> current, Map<String, Object> received, List<String> keys)
+      throws AmqpException {
+    for (String key : keys) {
+      Object a = current.get(key);
+      Object b = received.get(key);
+      if (!sameValue(a, b) || current.containsKey(key) != received.containsKey(key)) {
+        throw AmqpException.of(
+            ReplyCode.PRECONDITION_FAILED,
+            "inequivalent arg '%s' for %s: received %s but current is %s",
+            key,
+            resource,
+            describe(received, key),
+            describe(current, key));
+      }
+    }
+  }
+
+  private static boolean sameValue(Object a, Object b) {
+    if (a instanceof Number x && b instanceof Number y && !(a instanceof BigDecimal)) {
+      return x.longValue() == y.longValue() && x.doubleValue() == y.doubleValue();
+    }
+    if ((a instanceof LongString || a instanceof String)
+        && (b instanceof LongString || b instanceof String)) {
+      return a.toString().equals(b.toString());
+    }
+    return Objects.equals(a, b);
+  }
+
+  private static String describe(Map<String, Object> args, String key) {
+    if (!args.containsKey(key)) {
+      return "none";
+    }
+    Object v = args.get(key);
+    return "the value '" + v + "' of type '" + typeName(v) + "'";
+  }
+
+  private static String typeName(Object v) {
+    if (v instanceof LongString || v instanceof String) {
+      return "longstr";
+    } else if (v instanceof Integer) {
+      return "signedint";
+    } else if (v instanceof Long) {
+      return "long";
+    } else if (v instanceof Short) {
+      return "short";
+    } else if (v instanceof Byte) {
+      return "byte";
+    } else if (v instanceof Boolean) {
+      return "bool";
+    } else if (v instanceof Double) {
+      return "double";
+    } else if (v instanceof Float) {
+      return "float";
+    } else if (v instanceof Map) {
+      return "table";
+    } else if (v instanceof List) {
+      return "array";
+    }
+    return v == null ? "void" : v.getClass().getSimpleName();
+  }
+}

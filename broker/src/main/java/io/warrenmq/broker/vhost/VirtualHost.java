@@ -1,0 +1,515 @@
+package io.warrenmq.broker.vhost;
+
+import io.warrenmq.broker.exchange.Binding;
+import io.warrenmq.broker.exchange.Destination;
+import io.warrenmq.broker.exchange.DirectExchange;
+import io.warrenmq.broker.exchange.Exchange;
+import io.warrenmq.broker.exchange.FanoutExchange;
+import io.warrenmq.broker.exchange.HeadersExchange;
+import io.warrenmq.broker.exchange.Routes;
+import io.warrenmq.broker.exchange.TopicExchange;
+import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.protocol.AmqpException;
+import io.warrenmq.broker.protocol.ReplyCode;
+import io.warrenmq.broker.queue.Queue;
+import io.warrenmq.broker.store.memory.MemoryQueueStorage;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A virtual host: its exchanges, queues and bindings, and routing.
+ *
+ * <p><b>Threads.</b> Declarations, deletions and binding changes take the topology lock (rare and
+ * cheap). Publishing takes no lock: exchange and queue lookups read concurrent maps and each
+ * exchange's index is safe to read while it changes. A lock is never taken while a queue's lock is
+ * held; the order is topology, then queue.
+ */
+public final class VirtualHost implements Queue.Lifecycle {
+
+  /** The pseudo-queue of direct reply-to (RabbitMQ's {@code amq.rabbitmq.reply-to}). */
+  public static final String REPLY_TO = "amq.rabbitmq.reply-to";
+
+  private static final List<String> EXCHANGE_ARGS = List.of("alternate-exchange");
+  private static final List<String> QUEUE_ARGS =
+      List.of(
+          "x-expires",
+          "x-message-ttl",
+          "x-dead-letter-exchange",
+          "x-dead-letter-routing-key",
+          "x-max-length",
+          "x-max-length-bytes",
+          "x-max-priority",
+          "x-overflow",
+          "x-queue-mode",
+          "x-queue-type",
+          "x-single-active-consumer");
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final String name;
+  private final long queueBacklogBytes;
+  private final Object topology = new Object();
+  private final Map<String, Exchange> exchanges = new ConcurrentHashMap<>();
+  private final Map<String, Queue> queues = new ConcurrentHashMap<>();
+  private final Map<Destination, Set<Binding>> bindingsTo = new IdentityHashMap<>();
+
+  public VirtualHost(String name, long queueBacklogBytes) {
+    this.name = name;
+    this.queueBacklogBytes = queueBacklogBytes;
+    for (String[] predeclared :
+        new String[][] {
+          {"amq.direct", DirectExchange.TYPE},
+          {"amq.fanout", FanoutExchange.TYPE},
+          {"amq.topic", TopicExchange.TYPE},
+          {"amq.headers", HeadersExchange.TYPE},
+          {"amq.match", HeadersExchange.TYPE}
+        }) {
+      exchanges.put(
+          predeclared[0],
+          newExchange(predeclared[0], predeclared[1], true, false, false, Map.of()));
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  // ---------------------------------------------------------------- exchanges
+
+  /** Whether {@code type} names an exchange type this broker has. */
+  public static boolean knownExchangeType(String type) {
+    return switch (type) {
+      case DirectExchange.TYPE, FanoutExchange.TYPE, TopicExchange.TYPE, HeadersExchange.TYPE ->
+          true;
+      default -> false;
+    };
+  }
+
+  private static Exchange newExchange(
+      String name,
+      String type,
+      boolean durable,
+      boolean autoDelete,
+      boolean internal,
+      Map<String, Object> args) {
+    return switch (type) {
+      case DirectExchange.TYPE -> new DirectExchange(name, durable, autoDelete, internal, args);
+      case FanoutExchange.TYPE -> new FanoutExchange(name, durable, autoDelete, internal, args);
+      case TopicExchange.TYPE -> new TopicExchange(name, durable, autoDelete, internal, args);
+      case HeadersExchange.TYPE -> new HeadersExchange(name, durable, autoDelete, internal, args);
+      default -> throw new IllegalArgumentException(type);
+    };
+  }
+
+  /** Looks up an exchange; the default exchange is {@code ""}. */
+  public Exchange exchange(String exchangeName) throws AmqpException {
+    if (exchangeName.isEmpty()) {
+      return null;
+    }
+    Exchange x = exchanges.get(exchangeName);
+    if (x == null) {
+      throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("exchange", exchangeName));
+    }
+    return x;
+  }
+
+  /** exchange.declare with passive set: the exchange must exist. */
+  public void checkExchangeExists(String exchangeName) throws AmqpException {
+    exchange(exchangeName);
+  }
+
+  /** exchange.declare: creates the exchange, or checks that the existing one is equivalent. */
+  public Exchange declareExchange(
+      String exchangeName,
+      String type,
+      boolean durable,
+      boolean autoDelete,
+      boolean internal,
+      Map<String, Object> args)
+      throws AmqpException {
+    if (!knownExchangeType(type)) {
+      throw AmqpException.of(ReplyCode.COMMAND_INVALID, "unknown exchange type '%s'", type);
+    }
+    checkNotDefault(exchangeName);
+    synchronized (topology) {
+      Exchange x = exchanges.get(exchangeName);
+      if (x == null) {
+        checkName("exchange", exchangeName);
+        x = newExchange(exchangeName, type, durable, autoDelete, internal, args);
+        exchanges.put(exchangeName, x);
+        return x;
+      }
+      String resource = resource("exchange", exchangeName);
+      Equivalence.field("type", resource, x.type(), type);
+      Equivalence.field("durable", resource, x.durable(), durable);
+      Equivalence.field("auto_delete", resource, x.autoDelete(), autoDelete);
+      Equivalence.field("internal", resource, x.internal(), internal);
+      Equivalence.arguments(resource, x.arguments(), args, EXCHANGE_ARGS);
+      return x;
+    }
+  }
+
+  /** exchange.delete. A missing exchange is not an error, as in RabbitMQ 3.x. */
+  public void deleteExchange(String exchangeName, boolean ifUnused) throws AmqpException {
+    checkNotDefault(exchangeName);
+    if (exchangeName.startsWith("amq.")) {
+      throw AmqpException.of(
+          ReplyCode.ACCESS_REFUSED,
+          "deletion of system %s not allowed",
+          resource("exchange", exchangeName));
+    }
+    synchronized (topology) {
+      Exchange x = exchanges.get(exchangeName);
+      if (x == null) {
+        return;
+      }
+      if (ifUnused && x.hasBindings()) {
+        throw AmqpException.of(
+            ReplyCode.PRECONDITION_FAILED, "%s in use", resource("exchange", exchangeName));
+      }
+      removeExchange(x);
+    }
+  }
+
+  private void removeExchange(Exchange x) {
+    exchanges.remove(x.name(), x);
+    for (Binding b : List.copyOf(x.bindings())) {
+      removeBinding(b);
+    }
+    Set<Binding> incoming = bindingsTo.remove(x);
+    if (incoming != null) {
+      for (Binding b : List.copyOf(incoming)) {
+        removeBinding(b);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- queues
+
+  /** Looks up a queue. */
+  public Queue queue(String queueName) throws AmqpException {
+    Queue q = queues.get(queueName);
+    if (q == null) {
+      throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", queueName));
+    }
+    return q;
+  }
+
+  /** Looks up a queue that {@code owner} may use: an exclusive queue only by its owner. */
+  public Queue queue(String queueName, Object owner) throws AmqpException {
+    Queue q = queue(queueName);
+    checkExclusiveAccess(q, owner);
+    return q;
+  }
+
+  private void checkExclusiveAccess(Queue q, Object owner) throws AmqpException {
+    if (q.exclusive() && q.exclusiveOwner() != owner) {
+      throw locked(q);
+    }
+  }
+
+  private AmqpException locked(Queue q) {
+    return AmqpException.of(
+        ReplyCode.RESOURCE_LOCKED,
+        "cannot obtain exclusive access to locked %s. It could be originally declared on another"
+            + " connection or the exclusive property value does not match that of the original"
+            + " declaration.",
+        resource("queue", q.name()));
+  }
+
+  /** A name for a server-named queue: {@code amq.gen-} and 22 random URL-safe characters. */
+  public static String generateQueueName() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return "amq.gen-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /**
+   * queue.declare: creates the queue, or checks that the existing one is equivalent and usable.
+   *
+   * @param owner the declaring connection; exclusive queues belong to it
+   * @return the queue and whether it was created now
+   */
+  public Declared declareQueue(
+      String queueName,
+      boolean durable,
+      boolean exclusive,
+      boolean autoDelete,
+      Map<String, Object> args,
+      Object owner)
+      throws AmqpException {
+    String actual = queueName.isEmpty() ? generateQueueName() : checkName("queue", queueName);
+    synchronized (topology) {
+      Queue q = queues.get(actual);
+      if (q == null) {
+        q =
+            new Queue(
+                actual,
+                name,
+                durable,
+                autoDelete,
+                exclusive ? owner : null,
+                args,
+                new MemoryQueueStorage(),
+                queueBacklogBytes,
+                this);
+        queues.put(actual, q);
+        return new Declared(q, true);
+      }
+      if (q.exclusiveOwner() != (exclusive ? owner : null)) {
+        throw locked(q);
+      }
+      String resource = resource("queue", actual);
+      Equivalence.field("durable", resource, q.durable(), durable);
+      Equivalence.field("auto_delete", resource, q.autoDelete(), autoDelete);
+      Equivalence.arguments(resource, q.arguments(), args, QUEUE_ARGS);
+      return new Declared(q, false);
+    }
+  }
+
+  /** A queue.declare's outcome. */
+  public record Declared(Queue queue, boolean created) {}
+
+  /**
+   * queue.delete. A missing queue is not an error, as in RabbitMQ 3.x.
+   *
+   * @return the number of ready messages deleted with it
+   */
+  public int deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Object owner)
+      throws AmqpException {
+    Queue q;
+    synchronized (topology) {
+      q = queues.get(queueName);
+      if (q == null) {
+        return 0;
+      }
+      checkExclusiveAccess(q, owner);
+      if (ifUnused && q.consumerCount() > 0) {
+        throw AmqpException.of(
+            ReplyCode.PRECONDITION_FAILED, "%s in use", resource("queue", queueName));
+      }
+      if (ifEmpty && q.messageCount() > 0) {
+        throw AmqpException.of(
+            ReplyCode.PRECONDITION_FAILED, "%s not empty", resource("queue", queueName));
+      }
+      unlinkQueue(q);
+    }
+    return q.delete();
+  }
+
+  /** Deletes a queue unconditionally: its owner left, or it lost its last consumer. */
+  public void deleteQueue(Queue q) {
+    synchronized (topology) {
+      if (queues.get(q.name()) != q) {
+        return;
+      }
+      unlinkQueue(q);
+    }
+    q.delete();
+  }
+
+  @Override
+  public void lastConsumerGone(Queue queue) {
+    deleteQueue(queue);
+  }
+
+  private void unlinkQueue(Queue q) {
+    queues.remove(q.name(), q);
+    Set<Binding> incoming = bindingsTo.remove(q);
+    if (incoming != null) {
+      for (Binding b : List.copyOf(incoming)) {
+        removeBinding(b);
+      }
+    }
+  }
+
+  /** Registers a direct reply-to pseudo-queue under its generated name. */
+  public void registerReplyQueue(Queue q) {
+    queues.put(q.name(), q);
+  }
+
+  public void unregisterReplyQueue(Queue q) {
+    queues.remove(q.name(), q);
+  }
+
+  // ---------------------------------------------------------------- bindings
+
+  /** queue.bind. */
+  public void bindQueue(
+      String queueName, String exchangeName, String key, Map<String, Object> args, Object owner)
+      throws AmqpException {
+    synchronized (topology) {
+      Queue q = queue(queueName, owner);
+      Exchange x = bindableExchange(exchangeName);
+      addBinding(new Binding(x, q, key, args));
+    }
+  }
+
+  /** queue.unbind; a binding that does not exist is not an error. */
+  public void unbindQueue(
+      String queueName, String exchangeName, String key, Map<String, Object> args, Object owner)
+      throws AmqpException {
+    synchronized (topology) {
+      Queue q = queue(queueName, owner);
+      Exchange x = bindableExchange(exchangeName);
+      removeBinding(new Binding(x, q, key, args));
+    }
+  }
+
+  /** exchange.bind: messages routed by {@code source} also go through {@code destination}. */
+  public void bindExchange(String destination, String source, String key, Map<String, Object> args)
+      throws AmqpException {
+    synchronized (topology) {
+      Exchange d = bindableExchange(destination);
+      Exchange s = bindableExchange(source);
+      addBinding(new Binding(s, d, key, args));
+    }
+  }
+
+  public void unbindExchange(
+      String destination, String source, String key, Map<String, Object> args)
+      throws AmqpException {
+    synchronized (topology) {
+      Exchange d = bindableExchange(destination);
+      Exchange s = bindableExchange(source);
+      removeBinding(new Binding(s, d, key, args));
+    }
+  }
+
+  private Exchange bindableExchange(String exchangeName) throws AmqpException {
+    checkNotDefault(exchangeName);
+    return exchange(exchangeName);
+  }
+
+  private void addBinding(Binding b) throws AmqpException {
+    if (b.source().bind(b)) {
+      bindingsTo.computeIfAbsent(b.destination(), d -> new LinkedHashSet<>()).add(b);
+    }
+  }
+
+  /** Removes a binding; an auto-delete exchange that loses its last binding goes too. */
+  private void removeBinding(Binding b) {
+    Exchange source = b.source();
+    if (!source.unbind(b)) {
+      return;
+    }
+    Set<Binding> incoming = bindingsTo.get(b.destination());
+    if (incoming != null) {
+      incoming.remove(b);
+      if (incoming.isEmpty()) {
+        bindingsTo.remove(b.destination());
+      }
+    }
+    if (source.autoDelete() && !source.hasBindings() && exchanges.get(source.name()) == source) {
+      removeExchange(source);
+    }
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /**
+   * Routes a message to queues: through the exchange, exchange-to-exchange bindings and, when
+   * nothing matched, the alternate exchange. Each queue appears once; cycles end.
+   *
+   * @throws AmqpException 404 when the exchange does not exist, 403 when it is internal
+   */
+  public void route(Message message, Routes queuesOut) throws AmqpException {
+    String exchangeName = message.exchange();
+    if (exchangeName.isEmpty()) {
+      Queue q = queues.get(message.routingKey());
+      if (q != null) {
+        queuesOut.add(q);
+      }
+      return;
+    }
+    Exchange x = exchanges.get(exchangeName);
+    if (x == null) {
+      throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("exchange", exchangeName));
+    }
+    if (x.internal()) {
+      throw AmqpException.of(
+          ReplyCode.ACCESS_REFUSED,
+          "cannot publish to internal %s",
+          resource("exchange", exchangeName));
+    }
+    routeThrough(x, message, queuesOut, null);
+  }
+
+  private void routeThrough(Exchange x, Message message, Routes out, Set<Exchange> visited) {
+    Routes direct = new Routes();
+    x.route(message, direct);
+    boolean routed = false;
+    for (Destination d : direct.destinations()) {
+      if (d instanceof Exchange next) {
+        if (visited == null) {
+          visited = Collections.newSetFromMap(new IdentityHashMap<>());
+          visited.add(x);
+        }
+        if (visited.add(next)) {
+          int before = out.destinations().size();
+          routeThrough(next, message, out, visited);
+          routed |= out.destinations().size() > before;
+        }
+      } else {
+        out.add(d);
+        routed = true;
+      }
+    }
+    if (!routed) {
+      String ae = x.alternateExchange();
+      Exchange alternate = ae == null ? null : exchanges.get(ae);
+      if (alternate != null) {
+        if (visited == null) {
+          visited = Collections.newSetFromMap(new IdentityHashMap<>());
+          visited.add(x);
+        }
+        if (visited.add(alternate)) {
+          routeThrough(alternate, message, out, visited);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** All queues, for listing and shutdown. */
+  public List<Queue> queues() {
+    return new ArrayList<>(queues.values());
+  }
+
+  /** All exchanges, for listing. */
+  public List<Exchange> exchanges() {
+    return new ArrayList<>(exchanges.values());
+  }
+
+  /** RabbitMQ's way of naming a resource in errors: {@code queue 'q' in vhost '/'}. */
+  public String resource(String kind, String resourceName) {
+    return kind + " '" + resourceName + "' in vhost '" + name + "'";
+  }
+
+  private static void checkNotDefault(String exchangeName) throws AmqpException {
+    if (exchangeName.isEmpty()) {
+      throw AmqpException.of(
+          ReplyCode.ACCESS_REFUSED, "operation not permitted on the default exchange");
+    }
+  }
+
+  private static String checkName(String kind, String resourceName) throws AmqpException {
+    if (resourceName.startsWith("amq.")) {
+      throw AmqpException.of(
+          ReplyCode.ACCESS_REFUSED,
+          "%s name '%s' contains reserved prefix 'amq.*'",
+          kind,
+          resourceName);
+    }
+    return resourceName;
+  }
+}
