@@ -37,7 +37,17 @@ final class Equivalence {
     for (String key : keys) {
       Object a = current.get(key);
       Object b = received.get(key);
-      if (!sameValue(a, b) || current.containsKey(key) != received.containsKey(key)) {
+      boolean bothPresent = current.containsKey(key) && received.containsKey(key);
+      if (bothPresent && !sameValue(a, b)) {
+        throw AmqpException.of(
+            ReplyCode.PRECONDITION_FAILED,
+            "inequivalent arg '%s' for %s: received '%s' but current is '%s'",
+            key,
+            resource,
+            b,
+            a);
+      }
+      if (current.containsKey(key) != received.containsKey(key)) {
         throw AmqpException.of(
             ReplyCode.PRECONDITION_FAILED,
             "inequivalent arg '%s' for %s: received %s but current is %s",

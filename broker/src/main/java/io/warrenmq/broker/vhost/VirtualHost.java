@@ -123,6 +123,7 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   /** exchange.declare with passive set: the exchange must exist. */
   public void checkExchangeExists(String exchangeName) throws AmqpException {
+    checkNotDefault(exchangeName);
     exchange(exchangeName);
   }
 
@@ -136,7 +137,7 @@ public final class VirtualHost implements Queue.Lifecycle {
       Map<String, Object> args)
       throws AmqpException {
     if (!knownExchangeType(type)) {
-      throw AmqpException.of(ReplyCode.COMMAND_INVALID, "unknown exchange type '%s'", type);
+      throw AmqpException.of(ReplyCode.COMMAND_INVALID, "invalid exchange type '%s'", type);
     }
     checkNotDefault(exchangeName);
     synchronized (topology) {
@@ -247,6 +248,7 @@ public final class VirtualHost implements Queue.Lifecycle {
       Object owner)
       throws AmqpException {
     String actual = queueName.isEmpty() ? generateQueueName() : checkName("queue", queueName);
+    QueueArguments.validate(resource("queue", actual), args);
     synchronized (topology) {
       Queue q = queues.get(actual);
       if (q == null) {
@@ -353,13 +355,21 @@ public final class VirtualHost implements Queue.Lifecycle {
     }
   }
 
-  /** queue.unbind; a binding that does not exist is not an error. */
+  /**
+   * queue.unbind; a binding that does not exist, even from a missing queue or exchange, is not an
+   * error (RabbitMQ 3.x).
+   */
   public void unbindQueue(
       String queueName, String exchangeName, String key, Map<String, Object> args, Object owner)
       throws AmqpException {
+    checkNotDefault(exchangeName);
     synchronized (topology) {
-      Queue q = queue(queueName, owner);
-      Exchange x = bindableExchange(exchangeName);
+      Queue q = queues.get(queueName);
+      Exchange x = exchanges.get(exchangeName);
+      if (q == null || x == null) {
+        return;
+      }
+      checkExclusiveAccess(q, owner);
       removeBinding(new Binding(x, q, key, args));
     }
   }
@@ -374,13 +384,18 @@ public final class VirtualHost implements Queue.Lifecycle {
     }
   }
 
+  /** exchange.unbind; like queue.unbind, a missing binding is not an error. */
   public void unbindExchange(
       String destination, String source, String key, Map<String, Object> args)
       throws AmqpException {
+    checkNotDefault(destination);
+    checkNotDefault(source);
     synchronized (topology) {
-      Exchange d = bindableExchange(destination);
-      Exchange s = bindableExchange(source);
-      removeBinding(new Binding(s, d, key, args));
+      Exchange d = exchanges.get(destination);
+      Exchange s = exchanges.get(source);
+      if (d != null && s != null) {
+        removeBinding(new Binding(s, d, key, args));
+      }
     }
   }
 

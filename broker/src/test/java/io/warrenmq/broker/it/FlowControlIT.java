@@ -127,6 +127,7 @@ class FlowControlIT extends MessagingSupport {
 
     assertTrue(unblocked.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "no connection.unblocked");
     filling.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    publisher.queueDeclarePassive(queue); // every earlier publish has now been routed
     drain.queuePurge(queue);
     publisher.basicPublish("", queue, null, "small".getBytes(UTF_8));
     publisher.queueDeclarePassive(queue); // a round trip after the publish
