@@ -94,6 +94,8 @@ public final class Main implements Callable<Integer> {
                 () -> {
                   broker.close();
                   stopped.countDown();
+                  // SIGTERM after a clean close is a normal stop, not a failure (JVM default: 143).
+                  Runtime.getRuntime().halt(0);
                 },
                 "warren-shutdown"));
     stopped.await();
