@@ -68,7 +68,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     LOG.log(
         Level.INFO,
         "WarrenMQ listening for AMQP 0-9-1 on {0}:{1,number,#} (memory high watermark {2} MiB)",
-        broker.server.localAddress().getAddress().getHostAddress(),
+        config.host(),
         broker.port(),
         broker.memoryLimit / (1024 * 1024));
     return broker;
