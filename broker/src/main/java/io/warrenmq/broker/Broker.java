@@ -7,9 +7,18 @@ import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.security.Authenticator;
 import io.warrenmq.broker.session.AmqpConnection;
 import io.warrenmq.broker.session.BrokerServices;
+import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.store.RecoveryVisitor;
+import io.warrenmq.broker.store.SyncListener;
+import io.warrenmq.broker.store.h2.H2Store;
 import io.warrenmq.broker.transport.AmqpServer;
 import io.warrenmq.broker.vhost.VirtualHost;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,36 +34,139 @@ public final class Broker implements AutoCloseable, BrokerServices {
   private static final System.Logger LOG = System.getLogger("io.warrenmq.broker");
   private static final long MEMORY_CHECK_MILLIS = 100;
 
+  private static final long DISK_CHECK_MILLIS = 1000;
+
   private final BrokerConfig config;
+  private final H2Store store;
   private final Authenticator authenticator;
   private final Map<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
   private final MemoryAccount memory = new MemoryAccount();
   private final Set<AmqpConnection> connections = ConcurrentHashMap.newKeySet();
   private final long memoryLimit;
   private volatile boolean memoryAlarm;
+  private volatile boolean diskAlarm;
   private AmqpServer server;
   private ScheduledFuture<?> memoryCheck;
+  private ScheduledFuture<?> diskCheck;
 
   private Broker(BrokerConfig config) {
     this.config = config;
-    this.authenticator = new Authenticator(config.users(), config.permissions());
-    for (String name : config.vhosts()) {
-      vhosts.put(name, new VirtualHost(name, config.limits().queueBacklogBytes()));
-    }
     this.memoryLimit =
         (long) (Runtime.getRuntime().maxMemory() * config.limits().memoryHighWatermark());
+    this.store = H2Store.open(config.dataDir(), memory, H2Store.PagingLimits.defaults());
+    Map<String, BrokerConfig.User> users = new LinkedHashMap<>();
+    Map<String, Set<String>> permissions = new LinkedHashMap<>();
+    try {
+      store.recover(new Recovery(users, permissions));
+      for (String name : config.vhosts()) {
+        vhost(name);
+      }
+      users.putAll(config.users());
+      permissions.putAll(config.permissions());
+      store.saveVhostsAndUsers(vhosts.keySet(), users, permissions);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    this.authenticator = new Authenticator(users, permissions);
   }
 
-  /** Starts a broker and returns once it listens. */
+  private VirtualHost vhost(String name) {
+    return vhosts.computeIfAbsent(
+        name, n -> new VirtualHost(n, config.limits().queueBacklogBytes(), store));
+  }
+
+  /** Rebuilds the durable state the store hands back. */
+  private final class Recovery implements RecoveryVisitor {
+    private final Map<String, BrokerConfig.User> users;
+    private final Map<String, Set<String>> permissions;
+
+    Recovery(Map<String, BrokerConfig.User> users, Map<String, Set<String>> permissions) {
+      this.users = users;
+      this.permissions = permissions;
+    }
+
+    @Override
+    public void vhost(String name) {
+      Broker.this.vhost(name);
+    }
+
+    @Override
+    public void user(
+        String name, String password, List<String> tags, boolean loopbackOnly, Set<String> v) {
+      users.put(name, new BrokerConfig.User(name, password, tags, loopbackOnly));
+      permissions.put(name, new LinkedHashSet<>(v));
+    }
+
+    @Override
+    public void exchange(
+        String vhost,
+        String name,
+        String type,
+        boolean autoDelete,
+        boolean internal,
+        Map<String, Object> arguments) {
+      Broker.this.vhost(vhost).restoreExchange(name, type, autoDelete, internal, arguments);
+    }
+
+    @Override
+    public void queue(
+        String vhost,
+        String name,
+        boolean autoDelete,
+        Map<String, Object> arguments,
+        QueueStorage storage) {
+      Broker.this.vhost(vhost).restoreQueue(name, autoDelete, arguments, storage);
+    }
+
+    @Override
+    public void binding(
+        String vhost,
+        String source,
+        String destination,
+        boolean toQueue,
+        String routingKey,
+        Map<String, Object> arguments) {
+      Broker.this.vhost(vhost).restoreBinding(source, destination, toQueue, routingKey, arguments);
+    }
+  }
+
+  /**
+   * Opens the store under the data directory, recovers durable state, and returns once the broker
+   * listens.
+   *
+   * @throws io.warrenmq.broker.store.StoreException when the store cannot be opened
+   */
   public static Broker start(BrokerConfig config) throws InterruptedException {
     Broker broker = new Broker(config);
-    broker.server =
-        AmqpServer.start(
-            config.host(),
-            config.port(),
-            config.limits().frameMax(),
-            () -> new AmqpConnection(broker),
-            (ChannelHandler c) -> ((AmqpConnection) c).protocolHeaderAccepted());
+    try {
+      broker.server =
+          AmqpServer.start(
+              config.host(),
+              config.port(),
+              config.limits().frameMax(),
+              () -> new AmqpConnection(broker),
+              (ChannelHandler c) -> ((AmqpConnection) c).protocolHeaderAccepted());
+    } catch (InterruptedException | RuntimeException e) {
+      broker.store.close();
+      throw e;
+    }
+    LOG.log(
+        Level.INFO,
+        "store {0} opened: {1} vhosts, {2} durable queues with {3} messages recovered",
+        broker.store.file(),
+        broker.vhosts.size(),
+        broker.vhosts.values().stream().mapToLong(v -> v.queues().size()).sum(),
+        broker.vhosts.values().stream()
+            .flatMap(v -> v.queues().stream())
+            .mapToLong(io.warrenmq.broker.queue.Queue::messageCount)
+            .sum());
+    broker.diskCheck =
+        broker
+            .server
+            .workers()
+            .next()
+            .scheduleAtFixedRate(broker::checkDisk, 0, DISK_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     broker.memoryCheck =
         broker
             .server
@@ -79,9 +191,47 @@ public final class Broker implements AutoCloseable, BrokerServices {
     return server.localAddress().getPort();
   }
 
+  private void checkDisk() {
+    long free;
+    try {
+      free = Files.getFileStore(config.dataDir()).getUsableSpace();
+    } catch (IOException e) {
+      return;
+    }
+    boolean low = free < config.limits().diskFreeLimit();
+    if (low != diskAlarm) {
+      boolean before = alarm();
+      diskAlarm = low;
+      LOG.log(
+          low ? Level.WARNING : Level.INFO,
+          low
+              ? "disk alarm set: {0} MB free under {1}, below the limit of {2} MB; publishers are"
+                  + " blocked"
+              : "disk alarm cleared: {0} MB free under {1}, limit {2} MB",
+          free / 1_000_000,
+          config.dataDir().toAbsolutePath(),
+          config.limits().diskFreeLimit() / 1_000_000);
+      notifyAlarm(before);
+    }
+  }
+
+  private boolean alarm() {
+    return memoryAlarm || diskAlarm;
+  }
+
+  private void notifyAlarm(boolean before) {
+    boolean now = alarm();
+    if (now != before) {
+      for (AmqpConnection c : connections) {
+        c.memoryAlarm(now);
+      }
+    }
+  }
+
   private void checkMemory() {
     boolean over = memory.bytes() > memoryLimit;
     if (over != memoryAlarm) {
+      boolean before = alarm();
       memoryAlarm = over;
       LOG.log(
           over ? Level.WARNING : Level.INFO,
@@ -91,9 +241,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
               : "memory alarm cleared: messages hold {0} MiB, below {1} MiB",
           memory.bytes() / (1024 * 1024),
           memoryLimit / (1024 * 1024));
-      for (AmqpConnection c : connections) {
-        c.memoryAlarm(over);
-      }
+      notifyAlarm(before);
     }
   }
 
@@ -109,6 +257,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     LOG.log(Level.INFO, "shutting down: closing {0} connections", connections.size());
     server.stopAccepting();
     memoryCheck.cancel(false);
+    diskCheck.cancel(false);
     for (AmqpConnection c : connections) {
       c.shutdown(
           ReplyCode.CONNECTION_FORCED.code(),
@@ -125,6 +274,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     }
     server.close();
     server = null;
+    store.close();
     LOG.log(Level.INFO, "stopped");
   }
 
@@ -152,7 +302,17 @@ public final class Broker implements AutoCloseable, BrokerServices {
 
   @Override
   public boolean memoryAlarm() {
-    return memoryAlarm;
+    return alarm();
+  }
+
+  @Override
+  public String alarmReason() {
+    return diskAlarm ? "low on disk" : "low on memory";
+  }
+
+  @Override
+  public void whenSynced(SyncListener listener) {
+    store.whenSynced(listener);
   }
 
   @Override

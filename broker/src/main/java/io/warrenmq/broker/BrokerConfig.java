@@ -44,8 +44,9 @@ public record BrokerConfig(
    * @param maxMessageSize the largest message body accepted, in octets
    * @param memoryHighWatermark the fraction of the heap that message bodies may fill before
    *     publishers are blocked with connection.blocked
-   * @param queueBacklogBytes how many octets of ready messages a queue holds before its publishers'
-   *     connections stop being read
+   * @param queueBacklogBytes how many octets of ready messages a queue holds in memory before its
+   *     publishers' connections stop being read (queues page out to the store long before that)
+   * @param diskFreeLimit free octets under the data directory below which publishers are blocked
    */
   public record Limits(
       int frameMax,
@@ -53,10 +54,42 @@ public record BrokerConfig(
       int heartbeatSeconds,
       int maxMessageSize,
       double memoryHighWatermark,
-      long queueBacklogBytes) {
+      long queueBacklogBytes,
+      long diskFreeLimit) {
+
+    /** RabbitMQ's default disk free limit: 50 MB. */
+    public static final long DEFAULT_DISK_FREE_LIMIT = 50_000_000L;
+
+    public Limits(
+        int frameMax,
+        int channelMax,
+        int heartbeatSeconds,
+        int maxMessageSize,
+        double memoryHighWatermark,
+        long queueBacklogBytes) {
+      this(
+          frameMax,
+          channelMax,
+          heartbeatSeconds,
+          maxMessageSize,
+          memoryHighWatermark,
+          queueBacklogBytes,
+          DEFAULT_DISK_FREE_LIMIT);
+    }
 
     public static Limits defaults() {
       return new Limits(131_072, 2047, 60, 128 * 1024 * 1024, 0.4, 256L * 1024 * 1024);
+    }
+
+    public Limits withDiskFreeLimit(long bytes) {
+      return new Limits(
+          frameMax,
+          channelMax,
+          heartbeatSeconds,
+          maxMessageSize,
+          memoryHighWatermark,
+          queueBacklogBytes,
+          bytes);
     }
   }
 

@@ -65,7 +65,39 @@ final class ConfigFile {
             Double.parseDouble(
                 p.getProperty("memory-high-watermark", String.valueOf(l.memoryHighWatermark()))),
             Long.parseLong(
-                p.getProperty("queue-backlog-bytes", String.valueOf(l.queueBacklogBytes())))));
+                p.getProperty("queue-backlog-bytes", String.valueOf(l.queueBacklogBytes()))),
+            p.containsKey("disk-free-limit")
+                ? diskFreeLimit(p.getProperty("disk-free-limit"))
+                : l.diskFreeLimit()));
+  }
+
+  /**
+   * A disk free limit as RabbitMQ writes it: octets ({@code 50000000}), with a unit ({@code 50MB},
+   * {@code 2GB}, {@code 512MiB}), or relative to the machine's memory ({@code mem_relative:1.5}).
+   */
+  static long diskFreeLimit(String text) {
+    String t = text.trim();
+    if (t.startsWith("mem_relative:")) {
+      double factor = Double.parseDouble(t.substring("mem_relative:".length()));
+      long ram =
+          ((com.sun.management.OperatingSystemMXBean)
+                  java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+              .getTotalMemorySize();
+      return (long) (ram * factor);
+    }
+    String[][] units = {
+      {"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"},
+      {"KB", "1000"}, {"MB", "1000000"}, {"GB", "1000000000"}
+    };
+    String upper = t.toUpperCase(java.util.Locale.ROOT);
+    for (String[] u : units) {
+      if (upper.endsWith(u[0])) {
+        return (long)
+            (Double.parseDouble(upper.substring(0, upper.length() - u[0].length()).trim())
+                * Long.parseLong(u[1]));
+      }
+    }
+    return Long.parseLong(t);
   }
 
   private static int intOr(Properties p, String key, int fallback) {

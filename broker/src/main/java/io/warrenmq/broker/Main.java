@@ -70,6 +70,11 @@ public final class Main implements Callable<Integer> {
   Integer maxMessageSize;
 
   @Option(
+      names = "--disk-free-limit",
+      description = "Free disk space below which publishers block: 50MB, 2GB, mem_relative:1.0.")
+  String diskFreeLimit;
+
+  @Option(
       names = "--memory-high-watermark",
       description =
           "Fraction of the heap messages may fill before publishers block (default: 0.4).")
@@ -86,7 +91,13 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     BrokerConfig cfg = resolve();
-    Broker broker = Broker.start(cfg);
+    Broker broker;
+    try {
+      broker = Broker.start(cfg);
+    } catch (io.warrenmq.broker.store.StoreException e) {
+      Logger.getLogger("io.warrenmq.broker").severe("cannot start: " + e.getMessage());
+      return 2;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -148,7 +159,10 @@ public final class Main implements Callable<Integer> {
                 heartbeat != null ? heartbeat : l.heartbeatSeconds(),
                 maxMessageSize != null ? maxMessageSize : l.maxMessageSize(),
                 memoryHighWatermark != null ? memoryHighWatermark : l.memoryHighWatermark(),
-                l.queueBacklogBytes()));
+                l.queueBacklogBytes(),
+                diskFreeLimit != null
+                    ? ConfigFile.diskFreeLimit(diskFreeLimit)
+                    : l.diskFreeLimit()));
     return cfg;
   }
 

@@ -22,7 +22,13 @@ public final class Message extends AbstractReferenceCounted {
   private final ByteBuf body;
   private final MemoryAccount account;
   private final long footprint;
+  private static final int CONTENT_TYPE_FLAG = 1 << 15;
+  private static final int CONTENT_ENCODING_FLAG = 1 << 14;
+  private static final int HEADERS_FLAG = 1 << 13;
+  private static final int DELIVERY_MODE_FLAG = 1 << 12;
+
   private volatile BasicProperties properties;
+  private volatile long storeId;
   private volatile ByteBuf encodedProperties;
 
   private Message(
@@ -113,10 +119,41 @@ public final class Message extends AbstractReferenceCounted {
     return e;
   }
 
-  /** Whether the publisher asked for the message to survive a restart (delivery mode 2). */
+  /**
+   * Whether the publisher asked for the message to survive a restart (delivery mode 2). Reads the
+   * encoded properties when they have not been decoded, skipping the three fields before it.
+   */
   public boolean persistent() {
-    Integer mode = properties().deliveryMode();
-    return mode != null && mode == 2;
+    BasicProperties p = properties;
+    if (p != null) {
+      return p.deliveryMode() != null && p.deliveryMode() == 2;
+    }
+    ByteBuf e = encodedProperties;
+    int at = e.readerIndex();
+    int flags = e.getUnsignedShort(at);
+    if ((flags & DELIVERY_MODE_FLAG) == 0) {
+      return false;
+    }
+    at += 2;
+    if ((flags & CONTENT_TYPE_FLAG) != 0) {
+      at += 1 + e.getUnsignedByte(at);
+    }
+    if ((flags & CONTENT_ENCODING_FLAG) != 0) {
+      at += 1 + e.getUnsignedByte(at);
+    }
+    if ((flags & HEADERS_FLAG) != 0) {
+      at += 4 + (int) e.getUnsignedInt(at);
+    }
+    return e.getUnsignedByte(at) == 2;
+  }
+
+  /** The id under which the durable store keeps this message, 0 when it is not stored. */
+  public long storeId() {
+    return storeId;
+  }
+
+  public void storeId(long id) {
+    storeId = id;
   }
 
   /** A copy of this message's envelope with other properties, sharing the body. */

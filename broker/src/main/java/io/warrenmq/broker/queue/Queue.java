@@ -72,6 +72,7 @@ public final class Queue implements Destination {
     this.storage = storage;
     this.backlogLimit = backlogLimit;
     this.lifecycle = lifecycle;
+    this.nextSequence = storage.nextSequence();
   }
 
   /**
@@ -87,11 +88,16 @@ public final class Queue implements Destination {
         return false;
       }
       message.retain();
-      QueueEntry entry = new QueueEntry(nextSequence++, message, false);
-      if (storage.size() == 0 && handOver(entry)) {
-        return false;
+      // Through storage even when a consumer takes it at once: a persistent message must be on
+      // disk until it is acknowledged.
+      storage.add(new QueueEntry(nextSequence++, message, false));
+      if (storage.size() == 1) {
+        QueueConsumer consumer = takeConsumer();
+        if (consumer != null) {
+          deliver(consumer, storage.poll());
+          return false;
+        }
       }
-      storage.add(entry);
       if (storage.bytes() > backlogLimit && waiter != null) {
         waiting.add(waiter);
         return true;
@@ -121,19 +127,10 @@ public final class Queue implements Destination {
     notifyReleased(released);
   }
 
-  /** Gives the entry to the first consumer with credit, if any; under the lock. */
-  private boolean handOver(QueueEntry entry) {
-    QueueConsumer consumer = takeConsumer();
-    if (consumer == null) {
-      return false;
-    }
-    deliver(consumer, entry);
-    return true;
-  }
-
   private void deliver(QueueConsumer consumer, QueueEntry entry) {
     if (!consumer.noAck()) {
       unacked++;
+      storage.delivered(entry);
     }
     consumer.deliver(this, entry);
   }
@@ -174,6 +171,7 @@ public final class Queue implements Destination {
       entry = storage.poll();
       if (entry != null && !noAck) {
         unacked++;
+        storage.delivered(entry);
       }
       released = releaseWaiters();
     } finally {
@@ -190,7 +188,9 @@ public final class Queue implements Destination {
       if (wasUnacked) {
         unacked--;
       }
-      storage.settle(entry);
+      if (!deleted) {
+        storage.settle(entry);
+      }
     } finally {
       lock.unlock();
     }
@@ -262,23 +262,17 @@ public final class Queue implements Destination {
 
   /** Removes every ready message; returns how many. */
   public int purge() {
-    List<QueueEntry> dropped;
+    int dropped;
     List<BackpressureListener> released;
     lock.lock();
     try {
-      dropped = storage.drain();
-      for (QueueEntry e : dropped) {
-        storage.settle(e);
-      }
+      dropped = storage.purge();
       released = releaseWaiters();
     } finally {
       lock.unlock();
     }
-    for (QueueEntry e : dropped) {
-      e.message().release();
-    }
     notifyReleased(released);
-    return dropped.size();
+    return dropped;
   }
 
   /**
@@ -290,11 +284,15 @@ public final class Queue implements Destination {
   public int delete() {
     List<QueueConsumer> cancelled;
     List<BackpressureListener> released;
-    List<QueueEntry> dropped;
+    int dropped;
     lock.lock();
     try {
+      if (deleted) {
+        return 0;
+      }
       deleted = true;
-      dropped = storage.drain();
+      dropped = storage.size();
+      storage.destroy();
       cancelled = new ArrayList<>(consumers);
       consumers.clear();
       released = new ArrayList<>(waiting);
@@ -302,14 +300,11 @@ public final class Queue implements Destination {
     } finally {
       lock.unlock();
     }
-    for (QueueEntry e : dropped) {
-      e.message().release();
-    }
     for (QueueConsumer c : cancelled) {
       c.cancelledByQueue(this);
     }
     notifyReleased(released);
-    return dropped.size();
+    return dropped;
   }
 
   private List<BackpressureListener> releaseWaiters() {

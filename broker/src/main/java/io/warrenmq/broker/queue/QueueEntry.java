@@ -18,6 +18,11 @@ public final class QueueEntry {
     this.redelivered = redelivered;
   }
 
+  /** An entry read back from storage (paged in, or recovered after a restart). */
+  public static QueueEntry restored(long sequence, Message message, boolean redelivered) {
+    return new QueueEntry(sequence, message, redelivered);
+  }
+
   public long sequence() {
     return sequence;
   }

@@ -84,8 +84,10 @@ final class AmqpChannel implements ChannelMethodHandler {
 
   private boolean confirmMode;
   private long publishSequence;
-  private long confirmedUpTo;
   private long ackedUpTo;
+  private final java.util.ArrayDeque<Long> unsynced = new java.util.ArrayDeque<>();
+  private long lastPersisted;
+  private long syncRequestedUpTo;
 
   private boolean txMode;
   private final List<TxPublish> txPublishes = new ArrayList<>();
@@ -189,13 +191,54 @@ final class AmqpChannel implements ChannelMethodHandler {
     connection.send(number, new ChannelClose(e.code().code(), e.text(), e.classId(), e.methodId()));
   }
 
-  /** End of a read batch: send the confirms it earned. */
+  /**
+   * End of a read batch: asks the store for one sync covering every persistent message the batch
+   * published, and confirms what needs no sync.
+   */
   void readComplete() {
-    if (confirmMode && confirmedUpTo > ackedUpTo) {
-      boolean multiple = confirmedUpTo - ackedUpTo > 1;
-      connection.send(number, new BasicAck(confirmedUpTo, multiple));
-      ackedUpTo = confirmedUpTo;
+    if (!confirmMode) {
+      return;
     }
+    if (lastPersisted > syncRequestedUpTo) {
+      long upTo = lastPersisted;
+      syncRequestedUpTo = upTo;
+      connection
+          .broker()
+          .whenSynced(
+              failure -> connection.context().executor().execute(() -> synced(upTo, failure)));
+    }
+    sendConfirms();
+  }
+
+  /**
+   * Acks every publish below the oldest one still waiting for its sync: transient messages are
+   * confirmed once routed, persistent ones once on disk, and an ack never runs ahead of either.
+   */
+  private void sendConfirms() {
+    long upTo = (unsynced.isEmpty() ? publishSequence + 1 : unsynced.peekFirst()) - 1;
+    if (upTo > ackedUpTo && state == State.OPEN) {
+      connection.send(number, new BasicAck(upTo, upTo - ackedUpTo > 1));
+      ackedUpTo = upTo;
+    }
+  }
+
+  /** The store synced everything up to publish {@code upTo}, or failed to: nack what it lost. */
+  private void synced(long upTo, Throwable failure) {
+    if (state != State.OPEN) {
+      return;
+    }
+    while (!unsynced.isEmpty() && unsynced.peekFirst() <= upTo) {
+      long seq = unsynced.pollFirst();
+      if (failure != null) {
+        if (seq - 1 > ackedUpTo) {
+          connection.send(number, new BasicAck(seq - 1, seq - 1 - ackedUpTo > 1));
+        }
+        connection.send(number, new BasicNack(seq, false, false));
+        ackedUpTo = seq;
+      }
+    }
+    sendConfirms();
+    connection.socket().flush();
   }
 
   // ------------------------------------------------------------------ channel class
@@ -662,8 +705,9 @@ final class AmqpChannel implements ChannelMethodHandler {
         return;
       }
       deliverToQueues(msg, routes.destinations(), m.mandatory());
-      if (confirmMode) {
-        confirmedUpTo = publishSequence;
+      if (confirmMode && msg.storeId() != 0) {
+        unsynced.addLast(publishSequence);
+        lastPersisted = publishSequence;
       }
     } finally {
       msg.release();
@@ -750,9 +794,11 @@ final class AmqpChannel implements ChannelMethodHandler {
     if (!txMode) {
       throw AmqpException.of(ReplyCode.PRECONDITION_FAILED, "channel is not transactional");
     }
+    boolean persisted = false;
     for (TxPublish p : txPublishes) {
       try {
         deliverToQueues(p.message(), p.queues(), p.mandatory());
+        persisted |= p.message().storeId() != 0;
       } finally {
         p.message().release();
       }
@@ -762,7 +808,35 @@ final class AmqpChannel implements ChannelMethodHandler {
       settle(s.deliveries(), s.ack(), s.requeue());
     }
     txSettles.clear();
-    connection.send(number, new TxCommitOk());
+    if (!persisted) {
+      connection.send(number, new TxCommitOk());
+      return;
+    }
+    // commit-ok promises the persistent messages are on disk: wait for the sync.
+    connection
+        .broker()
+        .whenSynced(
+            failure ->
+                connection
+                    .context()
+                    .executor()
+                    .execute(
+                        () -> {
+                          if (state != State.OPEN) {
+                            return;
+                          }
+                          if (failure != null) {
+                            connection.closeWithError(
+                                AmqpException.of(
+                                        ReplyCode.INTERNAL_ERROR,
+                                        "could not make the transaction durable: %s",
+                                        failure)
+                                    .causedBy(m));
+                          } else {
+                            connection.send(number, new TxCommitOk());
+                          }
+                          connection.socket().flush();
+                        }));
   }
 
   @Override

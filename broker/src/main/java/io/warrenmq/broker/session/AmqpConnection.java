@@ -569,7 +569,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
       send(
           0,
           alarmBlocked
-              ? new AmqpMethod.ConnectionBlocked("low on memory")
+              ? new AmqpMethod.ConnectionBlocked(broker.alarmReason())
               : new AmqpMethod.ConnectionUnblocked());
       ctx.flush();
     }

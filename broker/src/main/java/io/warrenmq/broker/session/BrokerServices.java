@@ -21,8 +21,14 @@ public interface BrokerServices {
 
   MemoryAccount memory();
 
-  /** Whether the memory alarm is on now. */
+  /** Whether a resource alarm (memory or disk) is on now. */
   boolean memoryAlarm();
+
+  /** The reason connection.blocked gives: {@code low on memory} or {@code low on disk}. */
+  String alarmReason();
+
+  /** Calls back once every store write made so far is committed and synced. */
+  void whenSynced(io.warrenmq.broker.store.SyncListener listener);
 
   void register(AmqpConnection connection);
 

@@ -7,8 +7,13 @@ import java.util.List;
  * Where a queue keeps its ready messages, in sequence order. The queue calls it only while holding
  * its own lock, so implementations need no locking of their own.
  *
- * <p>The in-memory implementation keeps everything on the heap; a durable one writes persistent
- * messages through and pages the rest out beyond a bound. Both pass {@code QueueStorageContract}.
+ * <p>Ownership: the storage holds one reference to each ready entry's message. {@link #poll} hands
+ * that reference to the caller; {@link #add} and {@link #requeue} take one; {@link #purge} releases
+ * what it drops.
+ *
+ * <p>The in-memory implementation keeps everything on the heap; the H2 one writes persistent
+ * messages of durable queues through to disk and pages any queue's tail out beyond a bound. Both
+ * pass {@code QueueStorageContract}.
  */
 public interface QueueStorage {
 
@@ -21,15 +26,24 @@ public interface QueueStorage {
   /** Puts entries that were delivered back at the places their sequence numbers give them. */
   void requeue(List<QueueEntry> entries);
 
+  /** The entry was handed to a consumer (for the redelivered flag after a restart). */
+  void delivered(QueueEntry entry);
+
   /** A message delivered from this queue was acknowledged (or dropped) and is gone for good. */
   void settle(QueueEntry entry);
 
-  /** Removes and returns every ready message. */
-  List<QueueEntry> drain();
+  /** Drops every ready message, releasing them; returns how many. */
+  int purge();
 
   /** The number of ready messages. */
   int size();
 
-  /** The body octets of the ready messages. */
+  /** The body octets of the ready messages held in memory (paged-out ones do not count). */
   long bytes();
+
+  /** The sequence number the queue continues from: 0 for a new queue, past the last recovered. */
+  long nextSequence();
+
+  /** The queue was deleted: everything it kept goes. */
+  void destroy();
 }

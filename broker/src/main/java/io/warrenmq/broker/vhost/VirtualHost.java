@@ -12,7 +12,8 @@ import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
-import io.warrenmq.broker.store.memory.MemoryQueueStorage;
+import io.warrenmq.broker.store.DefinitionStore;
+import io.warrenmq.broker.store.QueueStorage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -56,14 +57,16 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   private final String name;
   private final long queueBacklogBytes;
+  private final DefinitionStore store;
   private final Object topology = new Object();
   private final Map<String, Exchange> exchanges = new ConcurrentHashMap<>();
   private final Map<String, Queue> queues = new ConcurrentHashMap<>();
   private final Map<Destination, Set<Binding>> bindingsTo = new IdentityHashMap<>();
 
-  public VirtualHost(String name, long queueBacklogBytes) {
+  public VirtualHost(String name, long queueBacklogBytes, DefinitionStore store) {
     this.name = name;
     this.queueBacklogBytes = queueBacklogBytes;
+    this.store = store;
     for (String[] predeclared :
         new String[][] {
           {"amq.direct", DirectExchange.TYPE},
@@ -145,6 +148,9 @@ public final class VirtualHost implements Queue.Lifecycle {
       if (x == null) {
         checkName("exchange", exchangeName);
         x = newExchange(exchangeName, type, durable, autoDelete, internal, args);
+        if (durable) {
+          store.exchangeDeclared(name, x);
+        }
         exchanges.put(exchangeName, x);
         return x;
       }
@@ -182,6 +188,9 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   private void removeExchange(Exchange x) {
     exchanges.remove(x.name(), x);
+    if (x.durable()) {
+      store.exchangeDeleted(name, x.name());
+    }
     for (Binding b : List.copyOf(x.bindings())) {
       removeBinding(b);
     }
@@ -252,6 +261,9 @@ public final class VirtualHost implements Queue.Lifecycle {
     synchronized (topology) {
       Queue q = queues.get(actual);
       if (q == null) {
+        // Exclusive queues end with their connection, so they are never recovered (RabbitMQ).
+        boolean persisted = durable && !exclusive;
+        QueueStorage storage = store.queueDeclared(name, actual, persisted, autoDelete, args);
         q =
             new Queue(
                 actual,
@@ -260,7 +272,7 @@ public final class VirtualHost implements Queue.Lifecycle {
                 autoDelete,
                 exclusive ? owner : null,
                 args,
-                new MemoryQueueStorage(),
+                storage,
                 queueBacklogBytes,
                 this);
         queues.put(actual, q);
@@ -325,6 +337,7 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   private void unlinkQueue(Queue q) {
     queues.remove(q.name(), q);
+    store.queueDeleted(name, q.name(), q.durable() && !q.exclusive());
     Set<Binding> incoming = bindingsTo.remove(q);
     if (incoming != null) {
       for (Binding b : List.copyOf(incoming)) {
@@ -407,7 +420,18 @@ public final class VirtualHost implements Queue.Lifecycle {
   private void addBinding(Binding b) throws AmqpException {
     if (b.source().bind(b)) {
       bindingsTo.computeIfAbsent(b.destination(), d -> new LinkedHashSet<>()).add(b);
+      if (durable(b)) {
+        store.bindingAdded(name, b);
+      }
     }
+  }
+
+  /** A binding survives a restart when both its ends do (RabbitMQ). */
+  private static boolean durable(Binding b) {
+    return b.source().durable()
+        && (b.destination() instanceof Queue q
+            ? q.durable() && !q.exclusive()
+            : ((Exchange) b.destination()).durable());
   }
 
   /** Removes a binding; an auto-delete exchange that loses its last binding goes too. */
@@ -415,6 +439,9 @@ public final class VirtualHost implements Queue.Lifecycle {
     Exchange source = b.source();
     if (!source.unbind(b)) {
       return;
+    }
+    if (durable(b)) {
+      store.bindingRemoved(name, b);
     }
     Set<Binding> incoming = bindingsTo.get(b.destination());
     if (incoming != null) {
@@ -425,6 +452,57 @@ public final class VirtualHost implements Queue.Lifecycle {
     }
     if (source.autoDelete() && !source.hasBindings() && exchanges.get(source.name()) == source) {
       removeExchange(source);
+    }
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /** Brings back a durable exchange at start, without recording it again. */
+  public void restoreExchange(
+      String exchangeName,
+      String type,
+      boolean autoDelete,
+      boolean internal,
+      Map<String, Object> args) {
+    synchronized (topology) {
+      exchanges.put(
+          exchangeName, newExchange(exchangeName, type, true, autoDelete, internal, args));
+    }
+  }
+
+  /** Brings back a durable queue at start, over the storage that kept its messages. */
+  public Queue restoreQueue(
+      String queueName, boolean autoDelete, Map<String, Object> args, QueueStorage storage) {
+    synchronized (topology) {
+      Queue q =
+          new Queue(
+              queueName, name, true, autoDelete, null, args, storage, queueBacklogBytes, this);
+      queues.put(queueName, q);
+      return q;
+    }
+  }
+
+  /**
+   * Brings back a durable binding at start. Bindings whose ends did not come back are skipped.
+   *
+   * @param toQueue whether the destination is a queue (else an exchange)
+   */
+  public void restoreBinding(
+      String source, String destination, boolean toQueue, String key, Map<String, Object> args) {
+    synchronized (topology) {
+      Exchange s = exchanges.get(source);
+      Destination d = toQueue ? queues.get(destination) : exchanges.get(destination);
+      if (s == null || d == null) {
+        return;
+      }
+      Binding b = new Binding(s, d, key, args);
+      try {
+        if (s.bind(b)) {
+          bindingsTo.computeIfAbsent(d, x -> new LinkedHashSet<>()).add(b);
+        }
+      } catch (AmqpException e) {
+        throw new IllegalStateException("stored binding refused: " + e.text(), e);
+      }
     }
   }
 

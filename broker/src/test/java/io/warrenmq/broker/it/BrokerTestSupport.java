@@ -4,10 +4,15 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.warrenmq.broker.Broker;
 import io.warrenmq.broker.BrokerConfig;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,26 +30,50 @@ public abstract class BrokerTestSupport {
   private static final String EXTERNAL_URI = System.getProperty("warren.test.uri");
 
   private static Broker broker;
+  private static Path dataDir;
   private final List<Connection> connections = new ArrayList<>();
 
-  /** The configuration a test class's broker starts with; override to change limits. */
+  /**
+   * The configuration a test class's broker starts with: loopback, an ephemeral port, and a data
+   * directory of the class's own (kept across {@link #restartWith} so that restarts recover).
+   */
   protected static BrokerConfig config() {
-    return BrokerConfig.defaults().withHost("127.0.0.1").withPort(0);
+    return BrokerConfig.defaults().withHost("127.0.0.1").withPort(0).withDataDir(dataDir);
   }
 
   @BeforeAll
   static void startBroker() throws Exception {
+    dataDir = Files.createTempDirectory("warren-it");
     if (EXTERNAL_URI == null) {
       broker = Broker.start(config());
     }
   }
 
   @AfterAll
-  static void stopBroker() {
+  static void stopBroker() throws IOException {
     if (broker != null) {
       broker.close();
       broker = null;
     }
+    if (dataDir != null) {
+      try (Stream<Path> files = Files.walk(dataDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      dataDir = null;
+    }
+  }
+
+  /** Stops the broker without deleting its data directory, for restart tests. */
+  protected static void stopOnly() {
+    if (broker != null) {
+      broker.close();
+      broker = null;
+    }
+  }
+
+  /** The data directory of this class's broker. */
+  protected static Path dataDir() {
+    return dataDir;
   }
 
   @AfterEach
@@ -63,7 +92,7 @@ public abstract class BrokerTestSupport {
 
   /** Starts a broker of this class's own with {@code config}, replacing the default one. */
   protected static void restartWith(BrokerConfig config) throws Exception {
-    stopBroker();
+    stopOnly();
     broker = Broker.start(config);
   }
 

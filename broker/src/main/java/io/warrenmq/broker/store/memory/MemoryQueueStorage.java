@@ -63,16 +63,34 @@ public final class MemoryQueueStorage implements QueueStorage {
   }
 
   @Override
+  public void delivered(QueueEntry entry) {
+    // Nothing outlives the process, so there is no redelivered flag to keep.
+  }
+
+  @Override
   public void settle(QueueEntry entry) {
     // Nothing is kept once a message leaves the heap.
   }
 
   @Override
-  public List<QueueEntry> drain() {
-    List<QueueEntry> all = new ArrayList<>(ready);
+  public int purge() {
+    int n = ready.size();
+    for (QueueEntry e : ready) {
+      e.message().release();
+    }
     ready.clear();
     bytes = 0;
-    return all;
+    return n;
+  }
+
+  @Override
+  public long nextSequence() {
+    return 0;
+  }
+
+  @Override
+  public void destroy() {
+    purge();
   }
 
   @Override
