@@ -1,0 +1,191 @@
+package io.warrenmq.broker.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.warrenmq.broker.message.MemoryAccount;
+import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.protocol.BasicProperties;
+import io.warrenmq.broker.queue.QueueEntry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link QueueStorage} does, whatever keeps the messages: order, requeue to the original
+ * place, counts, and exactly one release per message. Implementations subclass this with a small
+ * paging bound, so that the same tests cross it.
+ */
+public abstract class QueueStorageContract {
+
+  /** Messages a subclass's storage keeps on the heap before paging out, if it pages. */
+  protected static final int PAGE_BOUND = 64;
+
+  protected final MemoryAccount memory = new MemoryAccount();
+  protected QueueStorage storage;
+  private final List<Message> created = new ArrayList<>();
+
+  /** A new, empty storage for a durable queue. */
+  protected abstract QueueStorage newStorage() throws Exception;
+
+  @BeforeEach
+  void open() throws Exception {
+    storage = newStorage();
+  }
+
+  /** Closes what {@link #newStorage} opened, after the storage is destroyed. */
+  protected void closeStorage() {}
+
+  @AfterEach
+  void everyMessageIsReleasedExactlyOnce() {
+    storage.destroy();
+    closeStorage();
+    for (Message m : created) {
+      assertEquals(0, m.refCnt(), "a message was not released");
+    }
+  }
+
+  protected Message message(String body, boolean persistent) {
+    BasicProperties props = BasicProperties.EMPTY.withDeliveryMode(persistent ? 2 : 1);
+    Message m =
+        Message.of("x", "key", props, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8), memory);
+    created.add(m);
+    return m;
+  }
+
+  /** Adds a message the way a queue does: the storage takes over the publisher's reference. */
+  private void add(long seq, String body, boolean persistent) {
+    storage.add(QueueEntry.restored(seq, message(body, persistent), false));
+  }
+
+  private static String body(QueueEntry e) {
+    return e.message().body().toString(StandardCharsets.UTF_8);
+  }
+
+  private List<String> pollAll() {
+    List<String> bodies = new ArrayList<>();
+    QueueEntry e;
+    while ((e = storage.poll()) != null) {
+      bodies.add(body(e));
+      storage.settle(e);
+      e.message().release();
+    }
+    return bodies;
+  }
+
+  private static List<String> range(int from, int to) {
+    List<String> out = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      out.add("m" + i);
+    }
+    return out;
+  }
+
+  @Test
+  void messagesComeOutInTheOrderTheyWentIn() {
+    for (int i = 0; i < 10; i++) {
+      add(i, "m" + i, i % 2 == 0);
+    }
+    assertEquals(10, storage.size());
+    assertEquals(range(0, 10), pollAll());
+    assertEquals(0, storage.size());
+    assertNull(storage.poll());
+  }
+
+  @Test
+  void orderHoldsAcrossThePagingBound() {
+    int n = PAGE_BOUND * 5 + 7;
+    for (int i = 0; i < n; i++) {
+      add(i, "m" + i, i % 3 != 0);
+    }
+    assertEquals(n, storage.size());
+    List<String> firstHalf = new ArrayList<>();
+    for (int i = 0; i < n / 2; i++) {
+      QueueEntry e = storage.poll();
+      firstHalf.add(body(e));
+      storage.settle(e);
+      e.message().release();
+      add(n + i, "m" + (n + i), true); // keep adding while draining
+    }
+    assertEquals(range(0, n / 2), firstHalf);
+    assertEquals(range(n / 2, n + n / 2), pollAll());
+  }
+
+  @Test
+  void requeuedEntriesGoBackToTheirPlacesMarkedRedelivered() {
+    for (int i = 0; i < 6; i++) {
+      add(i, "m" + i, true);
+    }
+    QueueEntry a = storage.poll();
+    QueueEntry b = storage.poll();
+    // A queue marks what comes back redelivered before it hands it to the storage.
+    QueueEntry polled = storage.poll();
+    QueueEntry c = QueueEntry.restored(polled.sequence(), polled.message(), true);
+    storage.requeue(List.of(c, a)); // out of order on purpose
+    assertEquals(4 + 1, storage.size());
+    storage.settle(b);
+    b.message().release();
+    List<String> order = new ArrayList<>();
+    List<Boolean> redelivered = new ArrayList<>();
+    QueueEntry e;
+    while ((e = storage.poll()) != null) {
+      order.add(body(e));
+      redelivered.add(e.redelivered());
+      storage.settle(e);
+      e.message().release();
+    }
+    assertEquals(List.of("m0", "m2", "m3", "m4", "m5"), order);
+    assertTrue(redelivered.get(1));
+    assertFalse(redelivered.get(2));
+  }
+
+  @Test
+  void requeueAfterPagingKeepsOrder() {
+    int n = PAGE_BOUND * 3;
+    for (int i = 0; i < n; i++) {
+      add(i, "m" + i, true);
+    }
+    List<QueueEntry> taken = new ArrayList<>();
+    for (int i = 0; i < PAGE_BOUND + 5; i++) {
+      taken.add(storage.poll());
+    }
+    storage.requeue(taken);
+    assertEquals(range(0, n), pollAll());
+  }
+
+  @Test
+  void purgeDropsEveryReadyMessageAndSaysHowMany() {
+    int n = PAGE_BOUND * 2 + 3;
+    for (int i = 0; i < n; i++) {
+      add(i, "m" + i, i % 2 == 0);
+    }
+    QueueEntry delivered = storage.poll();
+    assertEquals(n - 1, storage.purge());
+    assertEquals(0, storage.size());
+    assertNull(storage.poll());
+    storage.settle(delivered);
+    delivered.message().release();
+  }
+
+  @Test
+  void bytesCountOnlyWhatIsHeldInMemory() {
+    for (int i = 0; i < PAGE_BOUND * 4; i++) {
+      add(i, "0123456789", true);
+    }
+    assertTrue(storage.bytes() <= (long) PAGE_BOUND * 4 * 10);
+    assertTrue(storage.bytes() >= 10);
+    pollAll();
+    assertEquals(0, storage.bytes());
+  }
+
+  @Test
+  void aNewQueueStartsAtSequenceZero() {
+    assertEquals(0, storage.nextSequence());
+  }
+}
