@@ -86,6 +86,11 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     }
   }
 
+  static {
+    // Registers the fdatasync file system before the first store opens.
+    new DataSyncFilePath();
+  }
+
   private H2Store(Path file, MVStore mv, MemoryAccount memory, PagingLimits paging) {
     this.file = file;
     this.mv = mv;
@@ -128,7 +133,11 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     }
     MVStore mv;
     try {
-      mv = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+      mv =
+          new MVStore.Builder()
+              .fileName(DataSyncFilePath.fileName(file.toString()))
+              .autoCommitDisabled()
+              .open();
     } catch (RuntimeException e) {
       throw new StoreException(
           "cannot open the message store "

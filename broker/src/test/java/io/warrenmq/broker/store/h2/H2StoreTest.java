@@ -1,0 +1,195 @@
+package io.warrenmq.broker.store.h2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.warrenmq.broker.message.MemoryAccount;
+import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.protocol.BasicProperties;
+import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.store.RecoveryVisitor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class H2StoreTest {
+
+  @TempDir Path dir;
+  private final MemoryAccount memory = new MemoryAccount();
+
+  private H2Store open() {
+    return H2Store.open(dir, memory, new H2Store.PagingLimits(1000, 8 * 1024 * 1024));
+  }
+
+  private Message persistent(String body) {
+    return Message.of(
+        "",
+        "q",
+        BasicProperties.EMPTY.withDeliveryMode(2),
+        Unpooled.copiedBuffer(body, StandardCharsets.UTF_8),
+        memory);
+  }
+
+  private static void sync(H2Store store) throws Exception {
+    CompletableFuture<Throwable> done = new CompletableFuture<>();
+    store.whenSynced(done::complete);
+    assertNull(done.get(10, TimeUnit.SECONDS));
+  }
+
+  /** Lets go of what a storage holds on the heap, as a stopping broker does, keeping the store. */
+  private static void releaseHeld(QueueStorage q) {
+    QueueEntry e;
+    while ((e = q.poll()) != null) {
+      e.message().release();
+    }
+  }
+
+  /** Collects the queues a store recovers. */
+  private static Map<String, QueueStorage> recover(H2Store store) {
+    Map<String, QueueStorage> queues = new LinkedHashMap<>();
+    store.recover(
+        new RecoveryVisitor() {
+          @Override
+          public void vhost(String name) {}
+
+          @Override
+          public void user(
+              String name, String password, List<String> tags, boolean loopback, Set<String> v) {}
+
+          @Override
+          public void exchange(
+              String vhost,
+              String name,
+              String type,
+              boolean autoDelete,
+              boolean internal,
+              Map<String, Object> arguments) {}
+
+          @Override
+          public void queue(
+              String vhost,
+              String name,
+              boolean autoDelete,
+              Map<String, Object> arguments,
+              QueueStorage storage) {
+            queues.put(name, storage);
+          }
+
+          @Override
+          public void binding(
+              String vhost,
+              String source,
+              String destination,
+              boolean toQueue,
+              String routingKey,
+              Map<String, Object> arguments) {}
+        });
+    return queues;
+  }
+
+  @Test
+  void theFileStaysBoundedWhileMessagesComeAndGo() throws Exception {
+    H2Store store = open();
+    try {
+      QueueStorage q = store.queueDeclared("/", "q", true, false, Map.of());
+      String body = "x".repeat(4096);
+      long seq = 0;
+      long largest = 0;
+      // 30 rounds of 2 000 messages of 4 KB: 240 MB pass through the store.
+      for (int round = 0; round < 30; round++) {
+        for (int i = 0; i < 2000; i++) {
+          q.add(QueueEntry.restored(seq++, persistent(body), false));
+        }
+        sync(store);
+        QueueEntry e;
+        while ((e = q.poll()) != null) {
+          q.settle(e);
+          e.message().release();
+        }
+        sync(store);
+        largest = Math.max(largest, store.fileSize());
+      }
+      assertTrue(largest < 64L * 1024 * 1024, "the store grew to " + largest + " octets");
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
+  void aMessageSharedByTwoQueuesOutlivesItsFirstAcknowledgementAcrossReopens() throws Exception {
+    H2Store store = open();
+    Message m = persistent("shared");
+    QueueStorage a = store.queueDeclared("/", "a", true, false, Map.of());
+    QueueStorage b = store.queueDeclared("/", "b", true, false, Map.of());
+    m.retain();
+    a.add(QueueEntry.restored(0, m, false));
+    b.add(QueueEntry.restored(0, m, false));
+    QueueEntry fromA = a.poll();
+    a.settle(fromA);
+    fromA.message().release();
+    releaseHeld(a);
+    releaseHeld(b);
+    store.close();
+
+    H2Store reopened = open();
+    try {
+      Map<String, QueueStorage> queues = recover(reopened);
+      assertEquals(0, queues.get("a").size());
+      assertEquals(1, queues.get("b").size());
+      QueueEntry e = queues.get("b").poll();
+      assertEquals("shared", e.message().body().toString(StandardCharsets.UTF_8));
+      queues.get("b").settle(e);
+      e.message().release();
+      queues.values().forEach(QueueStorage::destroy);
+    } finally {
+      reopened.close();
+    }
+  }
+
+  @Test
+  void transientMessagesAndNonDurableQueuesDoNotSurviveAReopen() throws Exception {
+    H2Store store = open();
+    QueueStorage durable = store.queueDeclared("/", "d", true, false, Map.of());
+    QueueStorage paging = store.queueDeclared("/", "t", false, false, Map.of());
+    Message transientMessage =
+        Message.of(
+            "",
+            "d",
+            BasicProperties.EMPTY,
+            Unpooled.copiedBuffer("t", StandardCharsets.UTF_8),
+            memory);
+    durable.add(QueueEntry.restored(0, transientMessage, false));
+    durable.add(QueueEntry.restored(1, persistent("p"), false));
+    for (int i = 0; i < 1500; i++) { // past the paging bound: written to the store
+      paging.add(QueueEntry.restored(i, persistent("page" + i), false));
+    }
+    sync(store);
+    releaseHeld(durable);
+    releaseHeld(paging);
+    store.close();
+
+    H2Store reopened = open();
+    try {
+      Map<String, QueueStorage> queues = recover(reopened);
+      assertEquals(Set.of("d"), queues.keySet());
+      QueueEntry e = queues.get("d").poll();
+      assertEquals("p", e.message().body().toString(StandardCharsets.UTF_8));
+      assertNull(queues.get("d").poll());
+      queues.get("d").settle(e);
+      e.message().release();
+      queues.values().forEach(QueueStorage::destroy);
+    } finally {
+      reopened.close();
+    }
+  }
+}
