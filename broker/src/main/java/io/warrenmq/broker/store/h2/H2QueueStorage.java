@@ -3,9 +3,9 @@ package io.warrenmq.broker.store.h2;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.store.Requeue;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
@@ -137,34 +137,10 @@ final class H2QueueStorage implements QueueStorage {
 
   @Override
   public void requeue(List<QueueEntry> entries) {
-    if (entries.isEmpty()) {
-      return;
-    }
-    List<QueueEntry> sorted = new ArrayList<>(entries);
-    sorted.sort(Comparator.comparingLong(QueueEntry::sequence));
-    for (QueueEntry e : sorted) {
+    for (QueueEntry e : entries) {
       headBytes += e.message().bodySize();
     }
-    QueueEntry first = head.peekFirst();
-    if (first == null || sorted.get(sorted.size() - 1).sequence() < first.sequence()) {
-      for (int i = sorted.size() - 1; i >= 0; i--) {
-        head.addFirst(sorted.get(i));
-      }
-      return;
-    }
-    ArrayDeque<QueueEntry> merged = new ArrayDeque<>(head.size() + sorted.size());
-    int i = 0;
-    for (QueueEntry e : head) {
-      while (i < sorted.size() && sorted.get(i).sequence() < e.sequence()) {
-        merged.addLast(sorted.get(i++));
-      }
-      merged.addLast(e);
-    }
-    while (i < sorted.size()) {
-      merged.addLast(sorted.get(i++));
-    }
-    head.clear();
-    head.addAll(merged);
+    Requeue.into(head, entries);
   }
 
   @Override

@@ -2,9 +2,8 @@ package io.warrenmq.broker.store.memory;
 
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.store.Requeue;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -13,7 +12,7 @@ import java.util.List;
  */
 public final class MemoryQueueStorage implements QueueStorage {
 
-  private ArrayDeque<QueueEntry> ready = new ArrayDeque<>();
+  private final ArrayDeque<QueueEntry> ready = new ArrayDeque<>();
   private long bytes;
 
   @Override
@@ -33,33 +32,10 @@ public final class MemoryQueueStorage implements QueueStorage {
 
   @Override
   public void requeue(List<QueueEntry> entries) {
-    if (entries.isEmpty()) {
-      return;
-    }
-    List<QueueEntry> sorted = new ArrayList<>(entries);
-    sorted.sort(Comparator.comparingLong(QueueEntry::sequence));
-    for (QueueEntry e : sorted) {
+    for (QueueEntry e : entries) {
       bytes += e.message().bodySize();
     }
-    QueueEntry head = ready.peekFirst();
-    if (head == null || sorted.get(sorted.size() - 1).sequence() < head.sequence()) {
-      for (int i = sorted.size() - 1; i >= 0; i--) {
-        ready.addFirst(sorted.get(i));
-      }
-      return;
-    }
-    ArrayDeque<QueueEntry> merged = new ArrayDeque<>(ready.size() + sorted.size());
-    int i = 0;
-    for (QueueEntry e : ready) {
-      while (i < sorted.size() && sorted.get(i).sequence() < e.sequence()) {
-        merged.addLast(sorted.get(i++));
-      }
-      merged.addLast(e);
-    }
-    while (i < sorted.size()) {
-      merged.addLast(sorted.get(i++));
-    }
-    ready = merged;
+    Requeue.into(ready, entries);
   }
 
   @Override
