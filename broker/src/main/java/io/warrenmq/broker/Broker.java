@@ -153,7 +153,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     }
     LOG.log(
         Level.INFO,
-        "store {0} opened: {1} vhosts, {2} durable queues with {3} messages recovered",
+        "store {0} opened: {1} vhosts, {2,number,#} durable queues with {3,number,#} messages recovered",
         broker.store.file(),
         broker.vhosts.size(),
         broker.vhosts.values().stream().mapToLong(v -> v.queues().size()).sum(),
@@ -179,7 +179,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
                 TimeUnit.MILLISECONDS);
     LOG.log(
         Level.INFO,
-        "WarrenMQ listening for AMQP 0-9-1 on {0}:{1,number,#} (memory high watermark {2} MiB)",
+        "WarrenMQ listening for AMQP 0-9-1 on {0}:{1,number,#} (memory high watermark {2,number,#} MiB)",
         config.host(),
         broker.port(),
         broker.memoryLimit / (1024 * 1024));
@@ -205,9 +205,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
       LOG.log(
           low ? Level.WARNING : Level.INFO,
           low
-              ? "disk alarm set: {0} MB free under {1}, below the limit of {2} MB; publishers are"
+              ? "disk alarm set: {0,number,#} MB free under {1}, below the limit of {2,number,#} MB; publishers are"
                   + " blocked"
-              : "disk alarm cleared: {0} MB free under {1}, limit {2} MB",
+              : "disk alarm cleared: {0,number,#} MB free under {1}, limit {2,number,#} MB",
           free / 1_000_000,
           config.dataDir().toAbsolutePath(),
           config.limits().diskFreeLimit() / 1_000_000);
@@ -236,9 +236,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
       LOG.log(
           over ? Level.WARNING : Level.INFO,
           over
-              ? "memory alarm set: messages hold {0} MiB, above the high watermark of {1} MiB;"
+              ? "memory alarm set: messages hold {0,number,#} MiB, above the high watermark of {1,number,#} MiB;"
                   + " publishers are blocked"
-              : "memory alarm cleared: messages hold {0} MiB, below {1} MiB",
+              : "memory alarm cleared: messages hold {0,number,#} MiB, below {1,number,#} MiB",
           memory.bytes() / (1024 * 1024),
           memoryLimit / (1024 * 1024));
       notifyAlarm(before);
