@@ -65,8 +65,12 @@ public final class Broker implements AutoCloseable, BrokerServices {
       permissions.putAll(config.permissions());
       store.saveVhostsAndUsers(vhosts.keySet(), users, permissions);
     } catch (RuntimeException e) {
-      store.close();
-      throw e;
+      // Nothing of a failed start is written back: a damaged store stays exactly as it was.
+      store.closeImmediately();
+      throw e instanceof io.warrenmq.broker.store.StoreException
+          ? e
+          : new io.warrenmq.broker.store.StoreException(
+              "cannot recover from the message store " + store.file() + ": " + e, e);
     }
     this.authenticator = new Authenticator(users, permissions);
   }

@@ -34,8 +34,11 @@ final class GroupCommit implements Runnable {
     this.thread.setDaemon(true);
   }
 
-  void start() {
-    thread.start();
+  /** Starts the thread; later calls do nothing. */
+  synchronized void start() {
+    if (thread.getState() == Thread.State.NEW) {
+      thread.start();
+    }
   }
 
   void whenSynced(SyncListener listener) {
@@ -105,6 +108,9 @@ final class GroupCommit implements Runnable {
     synchronized (this) {
       running = false;
       notifyAll();
+      if (thread.getState() == Thread.State.NEW) {
+        return;
+      }
     }
     try {
       thread.join(10_000);

@@ -51,6 +51,7 @@ final class H2QueueStorage implements QueueStorage {
     this.durable = durable;
     this.nextSequence = nextSequence;
     this.recoveredDeliveredUpTo = recoveredDeliveredUpTo;
+    this.deliveredUpTo = recoveredDeliveredUpTo;
     if (durable) {
       map = store.openQueueMap(mapName);
       pagedCount = map.size();

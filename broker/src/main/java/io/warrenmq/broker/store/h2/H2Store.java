@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -150,12 +151,15 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     }
     mv.setRetentionTime(0);
     try {
-      H2Store store = new H2Store(file, mv, memory, paging);
-      store.commit.start();
-      return store;
-    } catch (RuntimeException e) {
+      // The commit thread starts after recovery (or at first use): nothing is written to a file
+      // that recovery has not yet read in full.
+      return new H2Store(file, mv, memory, paging);
+    } catch (StoreException e) {
       mv.closeImmediately();
       throw e;
+    } catch (RuntimeException e) {
+      mv.closeImmediately();
+      throw new StoreException("cannot read the message store " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -188,6 +192,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
 
   @Override
   public void whenSynced(SyncListener listener) {
+    commit.start();
     commit.whenSynced(listener);
   }
 
@@ -213,7 +218,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       record.put("vhosts", new ArrayList<Object>(permissions.getOrDefault(u.name(), Set.of())));
       users.put(u.name(), Records.table(record));
     }
-    commit.whenSynced(f -> {});
+    whenSynced(f -> {});
   }
 
   @Override
@@ -227,13 +232,13 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     } finally {
       out.release();
     }
-    commit.whenSynced(f -> {});
+    whenSynced(f -> {});
   }
 
   @Override
   public void exchangeDeleted(String vhost, String name) {
     exchanges.remove(key(vhost, name));
-    commit.whenSynced(f -> {});
+    whenSynced(f -> {});
   }
 
   @Override
@@ -252,7 +257,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     } finally {
       out.release();
     }
-    commit.whenSynced(f -> {});
+    whenSynced(f -> {});
     return new H2QueueStorage(this, DURABLE_QUEUE_MAP + id, id, true, 0, -1);
   }
 
@@ -260,20 +265,20 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
   public void queueDeleted(String vhost, String name, boolean durable) {
     if (durable) {
       queues.remove(key(vhost, name));
-      commit.whenSynced(f -> {});
+      whenSynced(f -> {});
     }
   }
 
   @Override
   public void bindingAdded(String vhost, Binding b) {
     bindings.put(bindingKey(vhost, b), bindingRecord(b));
-    commit.whenSynced(f -> {});
+    whenSynced(f -> {});
   }
 
   @Override
   public void bindingRemoved(String vhost, Binding b) {
     bindings.remove(bindingKey(vhost, b));
-    commit.whenSynced(f -> {});
+    whenSynced(f -> {});
   }
 
   private static String bindingKey(String vhost, Binding b) {
@@ -382,6 +387,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
    * non-durable queues, transient messages, messages no queue refers to.
    */
   public void recover(RecoveryVisitor visitor) {
+    verify();
     for (String name : mv.getMapNames()) {
       if (name.startsWith(TRANSIENT_QUEUE_MAP)) {
         mv.removeMap(name);
@@ -433,8 +439,10 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       transientEntries.forEach(map::remove);
       Long last = map.lastKey();
       long deliveredUpTo = delivered.getOrDefault(id, -1L);
-      H2QueueStorage storage =
-          new H2QueueStorage(this, mapName, id, true, last == null ? 0 : last + 1, deliveredUpTo);
+      // Sequence numbers continue past both the last stored entry and the delivery mark, so a
+      // message published after the restart is never mistaken for one delivered before it.
+      long next = Math.max(last == null ? 0 : last + 1, deliveredUpTo + 1);
+      H2QueueStorage storage = new H2QueueStorage(this, mapName, id, true, next, deliveredUpTo);
       visitor.queue(k[0], k[1], autoDelete, args, storage);
     }
     for (String name : mv.getMapNames()) {
@@ -453,6 +461,32 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       visitor.binding(vhostName, source, destination, toQueue, key, Records.table(in));
     }
     mv.commit();
+    commit.start();
+  }
+
+  /**
+   * Reads every live page of every map before recovery changes anything: MVStore checks each page
+   * as it reads it, so damage anywhere in the file stops the start here, with the file untouched,
+   * rather than surfacing later as a lost message.
+   */
+  private void verify() {
+    try {
+      for (String name : mv.getMapNames()) {
+        MVMap<Object, Object> map = mv.openMap(name);
+        for (Map.Entry<Object, Object> e : map.entrySet()) {
+          Objects.requireNonNull(e.getValue());
+        }
+      }
+    } catch (RuntimeException e) {
+      throw new StoreException(
+          "the message store "
+              + file
+              + " is damaged: "
+              + e.getMessage()
+              + ". The file is left as it is; restore it from a backup, or move it away to start"
+              + " empty.",
+          e);
+    }
   }
 
   /** Counts references by sorting ids; deletes unreferenced messages, remembers shared ones. */
