@@ -7,19 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,69 +28,27 @@ class BacklogIT {
 
   private static final int MESSAGES = 400_000;
   private static final int BODY = 1024;
-  private static final Pattern LISTENING =
-      Pattern.compile("WarrenMQ listening for AMQP 0-9-1 on 127\\.0\\.0\\.1:(\\d+)");
 
-  private Process broker;
-  private final StringBuffer output = new StringBuffer();
+  private BrokerProcess broker;
   private Path dataDir;
 
   @AfterEach
   void stop() throws Exception {
     if (broker != null) {
-      broker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      broker.close();
     }
     try (Stream<Path> files = Files.walk(dataDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 
-  private int startBroker() throws Exception {
-    dataDir = Files.createTempDirectory("warren-backlog");
-    broker =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.warrenmq.broker.Main",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--data-dir",
-                dataDir.toString())
-            .redirectErrorStream(true)
-            .start();
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  output.append(line).append('\n');
-                  Matcher m = LISTENING.matcher(line);
-                  if (m.find()) {
-                    port.complete(Integer.parseInt(m.group(1)));
-                  }
-                }
-              } catch (Exception e) {
-                port.completeExceptionally(e);
-              }
-            });
-    reader.setDaemon(true);
-    reader.start();
-    return port.get(30, TimeUnit.SECONDS);
-  }
-
   @Test
   void aBacklogLargerThanTheHeapIsPagedOutAndDrainedInOrder() throws Exception {
     ConnectionFactory factory = new ConnectionFactory();
     factory.setHost("127.0.0.1");
-    factory.setPort(startBroker());
+    dataDir = Files.createTempDirectory("warren-backlog");
+    broker = BrokerProcess.start(dataDir); // a 256 MB heap
+    factory.setPort(broker.awaitPort(Duration.ofSeconds(30)));
     factory.setAutomaticRecoveryEnabled(false);
     try (Connection connection = factory.newConnection()) {
       Channel ch = connection.createChannel();
@@ -137,7 +90,6 @@ class BacklogIT {
       assertEquals(-1, outOfOrder.get(), "first message out of order");
       assertEquals(0, ch.queueDeclarePassive(queue).getMessageCount());
     }
-    assertTrue(broker.isAlive(), "the broker died:\n" + output);
-    assertFalse(output.toString().contains("OutOfMemoryError"), output.toString());
+    assertFalse(broker.output().contains("OutOfMemoryError"), broker.output());
   }
 }
