@@ -162,18 +162,18 @@ class StoreFailureIT extends BrokerTestSupport {
   }
 
   /**
-   * Garbage inside the file, with both headers intact: MVStore opens it, and the damage shows only
-   * when recovery reads the pages. That must stop the start just the same, and the failed start
-   * must not write to the file (no final commit, no compaction over what is left).
+   * Garbage inside the file, with both file headers and every chunk's header and footer intact:
+   * MVStore opens it, and the damage shows only when recovery reads the pages. That must stop the
+   * start just the same, and the failed start must not write to the file (no final commit, no
+   * compaction over what is left).
    */
   @Test
   void aStoreCorruptOnlyInsideStopsTheBrokerNamingTheFileAndIsKeptAsItWas() throws Exception {
     Path dataDir = newDataDir();
     writeStore(dataDir);
     Path file = storeFile(dataDir);
-    long size = Files.size(file);
-    // the middle half: the message pages recovery reads to rebuild reference counts
-    overwrite(file, size / 4, (int) (size / 2), new Random(3));
+    int damaged = overwriteChunkInteriors(file, new Random(3));
+    assertTrue(damaged > 0, "the store has no chunk large enough to damage inside");
     byte[] corrupt = Files.readAllBytes(file);
 
     brokerStartRefuses(dataDir);
@@ -181,6 +181,34 @@ class StoreFailureIT extends BrokerTestSupport {
 
     mainRefusesToStart(dataDir, file.toString());
     assertArrayEquals(corrupt, Files.readAllBytes(file), "Main changed the corrupt file");
+  }
+
+  /**
+   * Overwrites the blocks between each MVStore chunk's first block (its header) and last block (its
+   * footer) — the pages — leaving what MVStore checks at open untouched. Returns the number of
+   * chunks damaged.
+   */
+  private static int overwriteChunkInteriors(Path file, Random random) throws IOException {
+    int block = 4096;
+    byte[] bytes = Files.readAllBytes(file);
+    int damaged = 0;
+    for (int at = 2 * block; at + block <= bytes.length; at += block) {
+      String head = new String(bytes, at, Math.min(256, bytes.length - at), UTF_8);
+      if (!head.startsWith("chunk:")) {
+        continue;
+      }
+      int lenAt = head.indexOf(",len:");
+      if (lenAt < 0) {
+        continue;
+      }
+      int end = head.indexOf(',', lenAt + 5);
+      int blocks = Integer.parseInt(head.substring(lenAt + 5, end), 16);
+      if (blocks >= 3) {
+        overwrite(file, at + block, (blocks - 2) * block, random);
+        damaged++;
+      }
+    }
+    return damaged;
   }
 
   @Test
