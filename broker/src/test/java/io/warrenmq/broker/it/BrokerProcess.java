@@ -41,13 +41,24 @@ final class BrokerProcess implements AutoCloseable {
     this.reader.start();
   }
 
-  /** Starts {@code Main --host 127.0.0.1 --port 0 --data-dir dataDir} in a new JVM. */
+  /**
+   * Starts {@code Main --host 127.0.0.1 --port 0 --data-dir dataDir} in a new JVM with a 256 MB
+   * heap.
+   */
   static BrokerProcess start(Path dataDir) throws IOException {
+    return start(dataDir, "256m");
+  }
+
+  /**
+   * Starts {@code Main} as {@link #start(Path)} does, with a heap of {@code maxHeap} ({@code
+   * -Xmx}).
+   */
+  static BrokerProcess start(Path dataDir, String maxHeap) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command =
         List.of(
             java,
-            "-Xmx256m",
+            "-Xmx" + maxHeap,
             // C1 only: the broker runs for seconds, so a quick start matters more than peak speed
             "-XX:TieredStopAtLevel=1",
             "-cp",
