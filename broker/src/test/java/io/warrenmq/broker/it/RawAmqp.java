@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A bare AMQP 0-9-1 peer over a plain socket, for tests that must send what no well-behaved client
@@ -168,19 +169,28 @@ final class RawAmqp implements AutoCloseable {
   /**
    * The next frame, or null at end of stream or connection reset.
    *
-   * @throws SocketTimeoutException when nothing complete arrives by {@code deadline} (nanoTime)
+   * @throws SocketTimeoutException when no frame begins by {@code deadline} (nanoTime), or one that
+   *     began does not end within 10 s
    */
   Frame readFrame(long deadline) throws IOException {
     try {
-      byte[] head = readFully(7, deadline);
-      if (head == null) {
+      byte[] first = readFully(1, deadline);
+      if (first == null) {
         return null;
       }
+      // Once a frame has begun, read all of it: a timeout inside it would lose our place.
+      byte[] rest7 = readFully(6, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+      if (rest7 == null) {
+        return null;
+      }
+      byte[] head = new byte[7];
+      head[0] = first[0];
+      System.arraycopy(rest7, 0, head, 1, 6);
       ByteBuffer h = ByteBuffer.wrap(head);
       int type = h.get() & 0xFF;
       int channel = h.getShort() & 0xFFFF;
       int size = h.getInt();
-      byte[] rest = readFully(size + 1, deadline);
+      byte[] rest = readFully(size + 1, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
       if (rest == null) {
         return null;
       }
