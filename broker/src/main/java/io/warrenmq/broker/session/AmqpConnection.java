@@ -167,10 +167,12 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
           e.classId(),
           e.methodId());
     } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-      // The frame decoder let only method frames of 4 octets or more through.
+      // The frame decoder let only method frames of 4 octets or more through. The arguments are
+      // shown as RabbitMQ shows them, as far as a reply text (255 octets) can hold them.
       ByteBuf p = frame.payload();
       closeWithError(
-          "FRAME_ERROR - cannot decode " + Frame.erlangBinary(p, 4, p.writerIndex() - 4, false),
+          "FRAME_ERROR - cannot decode "
+              + Frame.erlangBinary(p, 4, Math.min(p.writerIndex() - 4, 64), false),
           ReplyCode.FRAME_ERROR,
           p.getUnsignedShort(0),
           p.getUnsignedShort(2));

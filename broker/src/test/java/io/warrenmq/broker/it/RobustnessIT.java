@@ -153,6 +153,17 @@ class RobustnessIT extends BrokerTestSupport {
     assertOtherConnectionsStillWork();
   }
 
+  @Test
+  void methodWhoseArgumentsCannotBeDecodedClosesTheConnectionWith501() throws Exception {
+    try (RawAmqp raw = RawAmqp.open(brokerUri())) {
+      raw.openChannel(1);
+      raw.sendMethod(1, 50, 10, new byte[] {0}); // queue.declare cut after one octet
+
+      assertClose(raw, 501, "FRAME_ERROR - cannot decode <<0>>", 50, 10);
+    }
+    assertOtherConnectionsStillWork();
+  }
+
   // ------------------------------------------------------------------ 504 CHANNEL_ERROR
 
   @Test
