@@ -121,9 +121,7 @@ final class AmqpChannel implements ChannelMethodHandler {
           ByteBuf p = frame.payload();
           method = AmqpMethod.decode(p.readUnsignedShort(), p.readUnsignedShort(), p);
           if (assembler.inProgress()) {
-            throw AmqpException.connection(
-                ReplyCode.UNEXPECTED_FRAME,
-                "expected content header for class 60, got non content header frame instead");
+            throw assembler.unexpectedMethod();
           }
           if (method.hasContent() && method instanceof BasicPublish) {
             assembler.start(method);
@@ -188,7 +186,10 @@ final class AmqpChannel implements ChannelMethodHandler {
         e.text());
     release();
     state = State.CLOSING;
-    connection.send(number, new ChannelClose(e.code().code(), e.text(), e.classId(), e.methodId()));
+    connection.send(
+        number,
+        new ChannelClose(
+            e.code().code(), AmqpConnection.shortString(e.text()), e.classId(), e.methodId()));
   }
 
   /**
