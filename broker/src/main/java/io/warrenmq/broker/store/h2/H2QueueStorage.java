@@ -76,8 +76,8 @@ final class H2QueueStorage implements QueueStorage {
     H2Store.PagingLimits limits = store.paging();
     Message m = entry.message();
     if (pagedCount == 0
-        && head.size() < limits.messages()
-        && headBytes + m.bodySize() <= limits.bytes()) {
+        && ((head.size() < limits.messages() && headBytes + m.bodySize() <= limits.bytes())
+            || store.belowSharedPagingLimit())) {
       if (writesThrough(entry)) {
         map().put(entry.sequence(), Records.reference(store.persist(m), false));
       }
@@ -198,6 +198,15 @@ final class H2QueueStorage implements QueueStorage {
   @Override
   public long nextSequence() {
     return nextSequence;
+  }
+
+  @Override
+  public void close() {
+    for (QueueEntry e : head) {
+      e.message().release();
+    }
+    head.clear();
+    headBytes = 0;
   }
 
   @Override

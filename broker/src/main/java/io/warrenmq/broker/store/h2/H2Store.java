@@ -80,10 +80,27 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
   private final PagingLimits paging;
   private final GroupCommit commit;
 
-  /** How much of a queue stays on the heap before its tail is paged out to the store. */
-  public record PagingLimits(int messages, long bytes) {
+  /**
+   * How much of a queue stays on the heap before its tail is paged out to the store: every queue
+   * may keep {@code messages} messages and {@code bytes} octets; beyond that it keeps taking
+   * messages on the heap only while all messages in the broker hold less than {@code sharedBytes}
+   * (RabbitMQ pages at half its memory high watermark; so does the broker's default).
+   */
+  public record PagingLimits(int messages, long bytes, long sharedBytes) {
+
+    /** Limits with no shared allowance: each queue pages past its own bound. */
+    public PagingLimits(int messages, long bytes) {
+      this(messages, bytes, 0);
+    }
+
+    /** The per-queue bounds alone, with no shared allowance. */
     public static PagingLimits defaults() {
       return new PagingLimits(8192, 8L * 1024 * 1024);
+    }
+
+    /** The defaults, paging at half of {@code memoryHighWatermarkBytes}. */
+    public static PagingLimits forWatermark(long memoryHighWatermarkBytes) {
+      return new PagingLimits(8192, 8L * 1024 * 1024, memoryHighWatermarkBytes / 2);
     }
   }
 
@@ -378,6 +395,11 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
 
   PagingLimits paging() {
     return paging;
+  }
+
+  /** Whether messages across the broker hold less than the shared paging allowance. */
+  boolean belowSharedPagingLimit() {
+    return paging.sharedBytes() > 0 && memory.bytes() < paging.sharedBytes();
   }
 
   // ------------------------------------------------------------------ recovery
