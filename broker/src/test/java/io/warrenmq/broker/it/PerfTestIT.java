@@ -32,6 +32,12 @@ import org.junit.jupiter.api.Test;
  * (Netty's leak reports included: tests run with leak detection {@code paranoid}) or a negative
  * acknowledgement, and must both send and receive messages.
  *
+ * <p>Producers publish at a fixed rate (per producer) that consumers can follow even on a small
+ * machine with leak detection on. At PerfTest's default unlimited rate the producers outrun the
+ * in-process consumers and the queue grows for the whole run; PerfTest then ends by closing
+ * connections while consumers still hold deliveries, and its consumers' acks fail on the closed
+ * connection, which says nothing about the broker.
+ *
  * <p>Each scenario runs {@value #DEFAULT_SECONDS} seconds so that the build stays short; the
  * issue's full minute is {@code mvn -B -pl broker verify -Dit.test=PerfTestIT -Dtest=NONE
  * -Dsurefire.failIfNoSpecifiedTests=false -Dwarren.perftest.seconds=60}.
@@ -66,12 +72,12 @@ class PerfTestIT extends BrokerTestSupport {
 
   @Test
   void oneProducerAndOneAutoAckConsumerRunWithoutErrors() throws Exception {
-    runPerfTest("--autoack");
+    runPerfTest("--rate", "1000", "--autoack");
   }
 
   @Test
   void manualAcksWithPrefetchAndPublisherConfirmsRunWithoutErrors() throws Exception {
-    String output = runPerfTest("--confirm", "100", "--qos", "100");
+    String output = runPerfTest("--rate", "1000", "--confirm", "100", "--qos", "100");
     assertTrue(rate(CONFIRMED, output) > 0, () -> "nothing confirmed:\n" + output);
   }
 
@@ -80,6 +86,8 @@ class PerfTestIT extends BrokerTestSupport {
     runPerfTest(
         "--producers",
         "3",
+        "--rate",
+        "500",
         "--consumers",
         "3",
         "--queue",
@@ -97,6 +105,8 @@ class PerfTestIT extends BrokerTestSupport {
     // with the persistent flag PerfTest declares its queue durable, so messages go to the store
     String output =
         runPerfTest(
+            "--rate",
+            "500",
             "--flag",
             "persistent",
             "--queue",
@@ -164,16 +174,29 @@ class PerfTestIT extends BrokerTestSupport {
         "PerfTest " + arguments + " printed:\n" + output + "\nand on stderr:\n" + errorOutput;
     assertTrue(output.contains("test stopped (Reached time limit)"), report);
     assertTrue(exitStatuses.stream().allMatch(status -> status == 0), exitStatuses + "; " + report);
-    assertEquals(List.of(), clientErrors, report);
-    assertEquals(List.of(), brokerWarnings, report);
+    assertTrue(clientErrors.isEmpty(), () -> firstOf(clientErrors, "client errors") + report);
+    assertTrue(brokerWarnings.isEmpty(), () -> firstOf(brokerWarnings, "broker warnings") + report);
     assertFalse(errorOutput.contains("Exception"), report);
-    assertTrue(rate(SENDING_RATE, output) > 0, () -> "nothing sent; " + report);
-    assertTrue(rate(RECEIVING_RATE, output) > 0, () -> "nothing received; " + report);
+    long sent = rate(SENDING_RATE, output);
+    assertTrue(sent > 0, () -> "nothing sent; " + report);
+    long received = rate(RECEIVING_RATE, output);
+    assertTrue(received > 0, () -> "nothing received; " + report);
+    // at a fixed rate the consumers keep up: what is sent is received, give or take the last second
+    assertTrue(received >= sent * 9 / 10, () -> "consumers fell behind; " + report);
     Matcher nacked = NACKED.matcher(output);
     while (nacked.find()) {
       assertEquals("0", nacked.group(1), () -> "negative acknowledgements; " + report);
     }
     return output;
+  }
+
+  private static String firstOf(List<String> problems, String what) {
+    return problems.size()
+        + " "
+        + what
+        + ", the first: "
+        + problems.subList(0, Math.min(3, problems.size()))
+        + "; ";
   }
 
   /** The largest rate {@code pattern} finds in {@code output}, or -1 if it finds none. */
