@@ -28,9 +28,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * RabbitMQ's load generator PerfTest ({@code com.rabbitmq:perf-test}) run in-process against the
- * broker in a few scenarios: each must run its whole time without a client error, a broker warning
- * (Netty's leak reports included: tests run with leak detection {@code paranoid}) or a negative
- * acknowledgement, and must both send and receive messages.
+ * broker in a few scenarios: each must run its whole time without a client error, a warning logged
+ * by the broker or a negative acknowledgement, and must both send and receive messages. Netty's
+ * leak reports are left to the build log, as in every other test: they come when the garbage
+ * collector finds a buffer, often during a later test than the one that leaked it.
  *
  * <p>Producers publish at a fixed rate (per producer) that consumers can follow even on a small
  * machine with leak detection on. At PerfTest's default unlimited rate the producers outrun the
@@ -209,14 +210,14 @@ class PerfTestIT extends BrokerTestSupport {
     return max;
   }
 
-  /** Records the broker's and Netty's log records of level WARNING and above. */
+  /** Records the broker's log records of level WARNING and above. */
   private static Handler warningRecorder(List<String> warnings) {
     return new Handler() {
       @Override
       public void publish(LogRecord record) {
         String logger = String.valueOf(record.getLoggerName());
         if (record.getLevel().intValue() >= Level.WARNING.intValue()
-            && (logger.startsWith("io.warrenmq") || logger.startsWith("io.netty"))) {
+            && logger.startsWith("io.warrenmq")) {
           warnings.add(logger + ": " + record.getMessage() + " " + record.getThrown());
         }
       }
