@@ -218,7 +218,7 @@ final class H2QueueStorage implements QueueStorage {
     headBytes = 0;
     pagedCount = 0;
     if (map != null) {
-      store.dropQueueMap(map);
+      store.dropQueueMap(map, durable);
       map = null;
     }
   }

@@ -338,7 +338,15 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     return mv.openMap(name);
   }
 
-  void dropQueueMap(MVMap<Long, byte[]> map) {
+  /**
+   * Removes a deleted queue's map. Only a durable queue's map refers to shared message records; a
+   * non-durable queue's holds its paged messages inline, so it goes without being read.
+   */
+  void dropQueueMap(MVMap<Long, byte[]> map, boolean durable) {
+    if (!durable) {
+      mv.removeMap(map);
+      return;
+    }
     for (Iterator<byte[]> it = map.values().iterator(); it.hasNext(); ) {
       byte[] entry = it.next();
       if (Records.isReference(entry)) {
