@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -80,6 +81,15 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   private static final int BLOCKED_BY_BACKLOG = 2;
   private static final int BLOCKED_BY_WRITES = 4;
+
+  /**
+   * Octets waiting to be written to a client beyond which its socket is no longer read. Not reading
+   * as soon as the socket stops being writable would deadlock the many clients that read and write
+   * on different threads: a client whose reader waits for its consumer threads, which wait to write
+   * acks the broker no longer reads. Deliveries already stop at the write buffer's high-water mark
+   * (consumers get no credit), so what piles up here is replies to a client that does not read.
+   */
+  static final long UNREAD_REPLIES_LIMIT = 64L * 1024 * 1024;
 
   private final BrokerServices broker;
   private final BrokerConfig.Limits limits;
@@ -187,13 +197,16 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
       ch.readComplete();
     }
     ctx.flush();
+    if (!ctx.channel().isWritable() && pendingWrites(ctx) > UNREAD_REPLIES_LIMIT) {
+      setBlocker(BLOCKED_BY_WRITES, true);
+    }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     boolean writable = ctx.channel().isWritable();
-    setBlocker(BLOCKED_BY_WRITES, !writable);
     if (writable) {
+      setBlocker(BLOCKED_BY_WRITES, false);
       for (AmqpChannel ch : channels.values()) {
         ch.creditReturned();
       }
@@ -571,6 +584,11 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
                 setBlocker(BLOCKED_BY_BACKLOG, false);
               }
             });
+  }
+
+  private static long pendingWrites(ChannelHandlerContext ctx) {
+    ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    return out == null ? 0 : out.totalPendingWriteBytes();
   }
 
   private void setBlocker(int blocker, boolean on) {

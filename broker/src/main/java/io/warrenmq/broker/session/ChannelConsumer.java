@@ -56,12 +56,16 @@ final class ChannelConsumer implements QueueConsumer {
     if (cancelled) {
       return false;
     }
+    // Starved is raised before the credit is looked at: whoever gives credit back afterwards (an
+    // ack, a drained outbox, a writable socket) then sees it and dispatches again. Raised only on
+    // failure, a wake-up could fall between the look and the flag and be lost, and a queue with a
+    // backlog — which dispatches only when woken — would stall for good.
+    starved = true;
     if (!noAck && prefetch > 0) {
       int n;
       do {
         n = unacked.get();
         if (n >= prefetch) {
-          starved = true;
           return false;
         }
       } while (!unacked.compareAndSet(n, n + 1));
@@ -72,9 +76,9 @@ final class ChannelConsumer implements QueueConsumer {
       if (!noAck) {
         unacked.decrementAndGet();
       }
-      starved = true;
       return false;
     }
+    starved = false;
     return true;
   }
 

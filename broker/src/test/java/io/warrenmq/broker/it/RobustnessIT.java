@@ -11,15 +11,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import io.netty.util.ResourceLeakDetector;
 import io.warrenmq.broker.it.RawAmqp.Close;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -385,6 +391,60 @@ class RobustnessIT extends BrokerTestSupport {
       }
 
       assertTrue(received.await(10, TimeUnit.SECONDS), "the other connection's round trip");
+    } finally {
+      bystander.queueDelete(backlog);
+    }
+    assertOtherConnectionsStillWork();
+  }
+
+  /**
+   * A client whose socket the broker cannot write to is still read: many clients read and write on
+   * different threads, and one whose reader waits for its consumer threads, which wait to write
+   * acks, would deadlock with a broker that stopped reading it (PerfTest's default run did).
+   */
+  @Test
+  void aPeerThatIsNotReadingIsStillReadWhileItsRepliesAreFew() throws Exception {
+    String backlog = uniqueName("robust-unread");
+    bystander.queueDeclare(backlog, false, false, false, null);
+    byte[] body = new byte[16 * 1024];
+    for (int i = 0; i < 512; i++) { // 8 MiB: far more than the socket buffers hold
+      bystander.basicPublish("", backlog, null, body);
+    }
+    try (RawAmqp busy = RawAmqp.open(brokerUri())) {
+      busy.openChannel(1);
+      busy.sendMethod(
+          1,
+          60,
+          20,
+          args().shortInt(0).shortString(backlog).shortString("busy").octet(0b10).table().bytes());
+      // The broker fills the socket towards this peer, which keeps writing and reads nothing:
+      // 16 MiB of heartbeats, which need no reply.
+      byte[] heartbeats = new byte[8 * 64 * 1024];
+      for (int i = 0; i < heartbeats.length; i += 8) {
+        System.arraycopy(RawAmqp.frame(8, 0, new byte[0]), 0, heartbeats, i, 8);
+      }
+      // Two million small frames: tracking each buffer's every access (the suite's paranoid leak
+      // detection) would make this test about the detector's speed, not the broker's reading.
+      ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+      ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+      CompletableFuture<Void> written =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int i = 0; i < 32; i++) {
+                    busy.sendRaw(heartbeats);
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+      try {
+        written.get(30, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        fail("the broker stopped reading a peer it could not write to");
+      } finally {
+        ResourceLeakDetector.setLevel(level);
+      }
     } finally {
       bystander.queueDelete(backlog);
     }
