@@ -1,0 +1,305 @@
+package io.warrenmq.jms;
+
+import io.warrenmq.jms.link.AmqpMessage;
+import io.warrenmq.jms.link.LinkDelivery;
+import io.warrenmq.jms.link.LinkException;
+import io.warrenmq.jms.link.LinkSession;
+import io.warrenmq.jms.message.WarrenMessage;
+import jakarta.jms.IllegalStateException;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.MessageListener;
+import jakarta.jms.Queue;
+import jakarta.jms.QueueReceiver;
+import jakarta.jms.Topic;
+import jakarta.jms.TopicSubscriber;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JMS consumer: one AMQP consumer (basic.consume with the factory's prefetch) on its session's
+ * channel. Deliveries wait in {@link #buffer} until receive takes them or, with a listener, the
+ * session's listener thread does.
+ */
+public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
+  /** Put in the buffer to wake a blocked receive when the consumer closes. */
+  private static final LinkDelivery CLOSED = new LinkDelivery(-1, false, "", "", null);
+
+  private final WarrenSession session;
+  private final WarrenDestination destination;
+  private final Subscriptions.Target target;
+  private final boolean noLocal;
+  private final String subscription;
+  private final LinkedBlockingQueue<LinkDelivery> buffer = new LinkedBlockingQueue<>();
+  private volatile MessageListener listener;
+  private volatile boolean closed;
+  private volatile Thread receiving;
+  private String consumerTag;
+
+  WarrenMessageConsumer(
+      WarrenSession session,
+      WarrenDestination destination,
+      Subscriptions.Target target,
+      boolean noLocal,
+      String subscription) {
+    this.session = session;
+    this.destination = destination;
+    this.target = target;
+    this.noLocal = noLocal;
+    this.subscription = subscription;
+  }
+
+  void start() throws JMSException {
+    try {
+      consumerTag =
+          session.link.consume(
+              target.queue(),
+              session.connection.prefetch(),
+              target.exclusive(),
+              new LinkSession.DeliveryHandler() {
+                @Override
+                public void handle(LinkDelivery delivery) {
+                  arrived(delivery);
+                }
+              });
+    } catch (LinkException e) {
+      throw JmsErrors.jms("cannot consume from " + destination, e);
+    }
+  }
+
+  private void arrived(LinkDelivery delivery) {
+    buffer.add(delivery);
+    if (listener != null) {
+      session.delivery.ready(this);
+    }
+  }
+
+  WarrenDestination destination() {
+    return destination;
+  }
+
+  String queue() {
+    return target.queue();
+  }
+
+  boolean noLocal() {
+    return noLocal;
+  }
+
+  /** Takes the prefetched deliveries not yet handed over, for recover and rollback. */
+  List<LinkDelivery> drainBuffer() {
+    List<LinkDelivery> drained = new ArrayList<>();
+    buffer.drainTo(drained);
+    drained.removeIf(d -> d == CLOSED);
+    if (closed) {
+      buffer.add(CLOSED);
+    }
+    return drained;
+  }
+
+  private void checkOpen() throws IllegalStateException {
+    if (closed) {
+      throw JmsErrors.closed("consumer");
+    }
+    session.checkOpen();
+  }
+
+  @Override
+  public String getMessageSelector() throws JMSException {
+    checkOpen();
+    return null;
+  }
+
+  @Override
+  public MessageListener getMessageListener() throws JMSException {
+    checkOpen();
+    return listener;
+  }
+
+  @Override
+  public void setMessageListener(MessageListener listener) throws JMSException {
+    checkOpen();
+    this.listener = listener;
+    if (listener != null) {
+      for (int i = buffer.size(); i > 0; i--) {
+        session.delivery.ready(this);
+      }
+    }
+  }
+
+  @Override
+  public Message receive() throws JMSException {
+    return receive(0L, false);
+  }
+
+  @Override
+  public Message receive(long timeout) throws JMSException {
+    return receive(timeout, false);
+  }
+
+  @Override
+  public Message receiveNoWait() throws JMSException {
+    return receive(0L, true);
+  }
+
+  private Message receive(long timeoutMillis, boolean noWait) throws JMSException {
+    checkOpen();
+    if (listener != null) {
+      throw new IllegalStateException("receive on a consumer that has a message listener");
+    }
+    long deadline =
+        noWait || timeoutMillis <= 0
+            ? 0
+            : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    receiving = Thread.currentThread();
+    try {
+      while (!closed) {
+        LinkDelivery d;
+        if (noWait) {
+          if (!session.connection.isStarted()) {
+            return null;
+          }
+          d = buffer.poll();
+        } else {
+          if (!session.connection.awaitStarted(deadline)) {
+            return null;
+          }
+          d =
+              deadline == 0
+                  ? buffer.take()
+                  : buffer.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        if (d == null || d == CLOSED) {
+          if (d == CLOSED) {
+            buffer.add(CLOSED);
+          }
+          return null;
+        }
+        WarrenMessage m = session.received(this, d);
+        if (m != null) {
+          session.autoAck(d.deliveryTag(), m.getJMSMessageID());
+          return m;
+        }
+      }
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } finally {
+      receiving = null;
+    }
+  }
+
+  /** Runs the listener on one buffered delivery; called on the session's listener thread. */
+  void dispatchOne() {
+    MessageListener l = listener;
+    if (l == null || closed) {
+      return;
+    }
+    LinkDelivery d = buffer.poll();
+    if (d == null || d == CLOSED) {
+      if (d == CLOSED) {
+        buffer.add(CLOSED);
+      }
+      return;
+    }
+    WarrenMessage m;
+    try {
+      m = session.received(this, d);
+    } catch (JMSException e) {
+      return;
+    }
+    if (m == null) {
+      return;
+    }
+    try {
+      l.onMessage(m);
+    } catch (RuntimeException e) {
+      // §8.7: in AUTO and DUPS_OK the message is delivered again.
+      session.listenerFailed(d.deliveryTag(), m.getJMSMessageID(), count(m));
+      return;
+    }
+    try {
+      session.autoAck(d.deliveryTag(), m.getJMSMessageID());
+    } catch (JMSException ignored) {
+      // the channel is gone: the broker redelivers
+    }
+  }
+
+  private static int count(WarrenMessage m) {
+    return m.getObjectProperty("JMSXDeliveryCount") instanceof Integer i ? i : 1;
+  }
+
+  @Override
+  public void close() throws JMSException {
+    if (closed) {
+      return;
+    }
+    closeQuietly();
+    if (!session.isDeliveryThread()) {
+      session.awaitListenerIdle();
+    }
+  }
+
+  /**
+   * Cancels the AMQP consumer and hands its prefetched messages back; a plain subscriber's queue
+   * goes away with it (auto-delete).
+   */
+  void closeQuietly() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    buffer.add(CLOSED);
+    try {
+      if (consumerTag != null && session.link.isOpen()) {
+        session.link.cancel(consumerTag);
+        List<LinkDelivery> left = new ArrayList<>();
+        buffer.drainTo(left);
+        for (LinkDelivery d : left) {
+          if (d != CLOSED) {
+            session.link.nack(d.deliveryTag(), false, true);
+          }
+        }
+        buffer.add(CLOSED);
+      }
+    } catch (LinkException ignored) {
+      // the channel is closing: the broker requeues what it had delivered
+    }
+    session.consumerClosed(this);
+  }
+
+  @Override
+  public Queue getQueue() throws JMSException {
+    checkOpen();
+    if (destination instanceof Queue q) {
+      return q;
+    }
+    throw new IllegalStateException("a topic subscriber has no queue");
+  }
+
+  @Override
+  public Topic getTopic() throws JMSException {
+    checkOpen();
+    if (destination instanceof Topic t) {
+      return t;
+    }
+    throw new IllegalStateException("a queue receiver has no topic");
+  }
+
+  @Override
+  public boolean getNoLocal() throws JMSException {
+    checkOpen();
+    return noLocal;
+  }
+
+  String subscription() {
+    return subscription;
+  }
+
+  static boolean fromOwnConnection(AmqpMessage m, String linkId) {
+    return m != null && linkId.equals(io.warrenmq.jms.message.MessageCodec.sender(m));
+  }
+}
