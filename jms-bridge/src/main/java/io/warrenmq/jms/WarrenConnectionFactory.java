@@ -24,7 +24,7 @@ import java.util.List;
  * works with RabbitMQ too.
  *
  * <pre>{@code
- * ConnectionFactory factory = new WarrenConnectionFactory("amqp://guest:guest@localhost:5672/");
+ * ConnectionFactory factory = new WarrenConnectionFactory("amqp://guest:guest@localhost:5672");
  * try (JMSContext context = factory.createContext()) {
  *   context.createProducer().send(context.createQueue("orders"), "hello");
  * }
@@ -40,7 +40,7 @@ public class WarrenConnectionFactory
   private List<String> trustedPackages = new ArrayList<>(WarrenObjectMessage.DEFAULT_TRUSTED);
 
   public WarrenConnectionFactory() {
-    this("amqp://guest:guest@localhost:5672/");
+    this("amqp://guest:guest@localhost:5672");
   }
 
   public WarrenConnectionFactory(String uri) {
