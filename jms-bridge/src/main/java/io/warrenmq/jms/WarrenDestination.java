@@ -45,10 +45,11 @@ public abstract class WarrenDestination implements Destination, Serializable {
     return new WarrenQueue(address);
   }
 
+  /** Equal when they address the same thing: a temporary queue equals its name as a queue. */
   @Override
   public boolean equals(Object o) {
     return o instanceof WarrenDestination d
-        && getClass() == d.getClass()
+        && (this instanceof jakarta.jms.Queue) == (d instanceof jakarta.jms.Queue)
         && exchange().equals(d.exchange())
         && routingKey().equals(d.routingKey());
   }
