@@ -265,7 +265,7 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
       throw new InvalidClientIDException("a client id must not be empty");
     }
     try {
-      admin().declareQueue("jms.client-id." + id, false, true, true, null);
+      admin().declareQueue(clientIdQueue(id), false, true, true, null);
     } catch (LinkException e) {
       if (e.replyCode() == 405) {
         throw new InvalidClientIDException("client id '" + id + "' is in use");
@@ -274,6 +274,23 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
     }
     clientId = id;
     clientIdFixed = true;
+  }
+
+  /**
+   * The exclusive queue that holds a client id: {@code jms.cid.} and 11 characters of the id's
+   * SHA-256. The name is kept short because the broker's 405 reply text quotes it and a reply text
+   * must fit 255 octets.
+   */
+  static String clientIdQueue(String id) {
+    try {
+      byte[] hash =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "jms.cid."
+          + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(hash).substring(0, 11);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new java.lang.IllegalStateException(e);
+    }
   }
 
   @Override

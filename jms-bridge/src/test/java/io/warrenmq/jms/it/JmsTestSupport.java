@@ -76,6 +76,13 @@ public abstract class JmsTestSupport {
     amqpConnections.clear();
   }
 
+  /** Stops the in-process broker now, closing every connection with 320 CONNECTION_FORCED. */
+  protected static void stopBrokerNow() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(broker != null, "needs the in-process broker");
+    broker.close();
+    broker = null;
+  }
+
   /** The in-process broker (null against an external one). */
   protected static Broker broker() {
     return broker;
