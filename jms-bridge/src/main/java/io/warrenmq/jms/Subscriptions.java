@@ -4,7 +4,6 @@ import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
 import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidDestinationException;
-import jakarta.jms.InvalidSelectorException;
 import jakarta.jms.JMSException;
 
 /**
@@ -26,10 +25,17 @@ final class Subscriptions {
   /** The queue a consumer reads, and whether it must be the queue's only consumer. */
   record Target(String queue, boolean exclusive, boolean deleteOnClose) {}
 
-  static void checkSelector(String selector) throws JMSException {
-    if (selector != null && !selector.isBlank()) {
-      throw new InvalidSelectorException(
-          "message selectors are not supported by this provider yet: '" + selector + "'");
+  /**
+   * A queue consumer cannot select: the provider sees messages only once the broker has handed them
+   * over, and could only put non-matching ones back in front of itself again.
+   */
+  static void checkQueueSelector(MessageSelector selector) throws JMSException {
+    if (selector != null) {
+      throw new JMSException(
+          "message selectors on queue consumers are not supported: AMQP 0-9-1 cannot leave"
+              + " non-matching messages on the queue for other consumers ('"
+              + selector.text()
+              + "')");
     }
   }
 

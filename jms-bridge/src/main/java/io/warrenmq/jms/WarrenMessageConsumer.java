@@ -1,6 +1,5 @@
 package io.warrenmq.jms;
 
-import io.warrenmq.jms.link.AmqpMessage;
 import io.warrenmq.jms.link.LinkDelivery;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
@@ -30,23 +29,25 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
   private final WarrenSession session;
   private final WarrenDestination destination;
   private final Subscriptions.Target target;
+  private final MessageSelector selector;
   private final boolean noLocal;
   private final String subscription;
   private final LinkedBlockingQueue<LinkDelivery> buffer = new LinkedBlockingQueue<>();
   private volatile MessageListener listener;
   private volatile boolean closed;
-  private volatile Thread receiving;
   private String consumerTag;
 
   WarrenMessageConsumer(
       WarrenSession session,
       WarrenDestination destination,
       Subscriptions.Target target,
+      MessageSelector selector,
       boolean noLocal,
       String subscription) {
     this.session = session;
     this.destination = destination;
     this.target = target;
+    this.selector = selector;
     this.noLocal = noLocal;
     this.subscription = subscription;
   }
@@ -84,6 +85,10 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
     return target.queue();
   }
 
+  MessageSelector selector() {
+    return selector;
+  }
+
   boolean noLocal() {
     return noLocal;
   }
@@ -109,7 +114,7 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
   @Override
   public String getMessageSelector() throws JMSException {
     checkOpen();
-    return null;
+    return selector == null ? null : selector.text();
   }
 
   @Override
@@ -153,7 +158,6 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
         noWait || timeoutMillis <= 0
             ? 0
             : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    receiving = Thread.currentThread();
     try {
       while (!closed) {
         LinkDelivery d;
@@ -187,8 +191,6 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
-    } finally {
-      receiving = null;
     }
   }
 
@@ -297,9 +299,5 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
 
   String subscription() {
     return subscription;
-  }
-
-  static boolean fromOwnConnection(AmqpMessage m, String linkId) {
-    return m != null && linkId.equals(io.warrenmq.jms.message.MessageCodec.sender(m));
   }
 }

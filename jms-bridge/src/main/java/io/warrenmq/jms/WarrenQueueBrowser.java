@@ -27,10 +27,10 @@ public class WarrenQueueBrowser implements QueueBrowser {
   static final int MAX_SNAPSHOT = 10_000;
   private final WarrenSession session;
   private final WarrenQueue queue;
-  private final String selector;
+  private final MessageSelector selector;
   private volatile boolean closed;
 
-  WarrenQueueBrowser(WarrenSession session, WarrenQueue queue, String selector) {
+  WarrenQueueBrowser(WarrenSession session, WarrenQueue queue, MessageSelector selector) {
     this.session = session;
     this.queue = queue;
     this.selector = selector;
@@ -52,7 +52,7 @@ public class WarrenQueueBrowser implements QueueBrowser {
   @Override
   public String getMessageSelector() throws JMSException {
     checkOpen();
-    return selector;
+    return selector == null ? null : selector.text();
   }
 
   @Override
@@ -70,7 +70,9 @@ public class WarrenQueueBrowser implements QueueBrowser {
       while (snapshot.size() < MAX_SNAPSHOT && (d = channel.get(queue.getQueueName())) != null) {
         WarrenMessage m = MessageCodec.fromAmqp(d, session.connection.trustedPackages());
         m.markReceived(null);
-        snapshot.add(m);
+        if (selector == null || selector.matches(m)) {
+          snapshot.add(m);
+        }
       }
     } catch (LinkException e) {
       throw JmsErrors.jms("cannot browse " + queue, e);

@@ -365,6 +365,13 @@ public class WarrenSession implements QueueSession, TopicSession {
     return t;
   }
 
+  private static WarrenTopic topic(Topic t) throws InvalidDestinationException {
+    if (!(destination(t) instanceof WarrenTopic topic)) {
+      throw new InvalidDestinationException("a subscription needs a topic");
+    }
+    return topic;
+  }
+
   static WarrenDestination destination(Destination d) throws InvalidDestinationException {
     if (d == null) {
       throw new InvalidDestinationException("no destination");
@@ -426,7 +433,10 @@ public class WarrenSession implements QueueSession, TopicSession {
       Destination destination, String messageSelector, boolean noLocal) throws JMSException {
     checkOpen();
     WarrenDestination d = destination(destination);
-    Subscriptions.checkSelector(messageSelector);
+    MessageSelector selector = MessageSelector.parse(messageSelector);
+    if (d instanceof Queue) {
+      Subscriptions.checkQueueSelector(selector);
+    }
     if (connection.isForeignTemporary(d)) {
       throw new InvalidDestinationException(
           "only the connection that created a temporary destination can consume from it");
@@ -438,13 +448,18 @@ public class WarrenSession implements QueueSession, TopicSession {
         d instanceof Queue q
             ? Subscriptions.queue(connection, q.getQueueName())
             : Subscriptions.privateSubscription(connection, (WarrenTopic) d);
-    return startConsumer(d, target, noLocal, null);
+    return startConsumer(d, target, selector, noLocal, null);
   }
 
   WarrenMessageConsumer startConsumer(
-      WarrenDestination d, Subscriptions.Target target, boolean noLocal, String subscription)
+      WarrenDestination d,
+      Subscriptions.Target target,
+      MessageSelector selector,
+      boolean noLocal,
+      String subscription)
       throws JMSException {
-    WarrenMessageConsumer c = new WarrenMessageConsumer(this, d, target, noLocal, subscription);
+    WarrenMessageConsumer c =
+        new WarrenMessageConsumer(this, d, target, selector, noLocal, subscription);
     consumers.add(c);
     try {
       c.start();
@@ -486,11 +501,11 @@ public class WarrenSession implements QueueSession, TopicSession {
   public MessageConsumer createSharedConsumer(
       Topic topic, String sharedSubscriptionName, String messageSelector) throws JMSException {
     checkOpen();
-    Subscriptions.checkSelector(messageSelector);
-    WarrenTopic t = (WarrenTopic) destination(topic);
+    MessageSelector selector = MessageSelector.parse(messageSelector);
+    WarrenTopic t = topic(topic);
     Subscriptions.Target target =
         Subscriptions.shared(connection, t, sharedSubscriptionName, false);
-    return startConsumer(t, target, false, sharedSubscriptionName);
+    return startConsumer(t, target, selector, false, sharedSubscriptionName);
   }
 
   @Override
@@ -513,13 +528,13 @@ public class WarrenSession implements QueueSession, TopicSession {
   public MessageConsumer createDurableConsumer(
       Topic topic, String name, String messageSelector, boolean noLocal) throws JMSException {
     checkOpen();
-    Subscriptions.checkSelector(messageSelector);
-    WarrenTopic t = (WarrenTopic) destination(topic);
+    MessageSelector selector = MessageSelector.parse(messageSelector);
+    WarrenTopic t = topic(topic);
     Subscriptions.Target target = Subscriptions.durable(connection, t, name);
     if (connection.hasActiveSubscription(target.queue())) {
       throw new IllegalStateException("durable subscription '" + name + "' already has a consumer");
     }
-    return startConsumer(t, target, noLocal, name);
+    return startConsumer(t, target, selector, noLocal, name);
   }
 
   @Override
@@ -531,10 +546,10 @@ public class WarrenSession implements QueueSession, TopicSession {
   public MessageConsumer createSharedDurableConsumer(
       Topic topic, String name, String messageSelector) throws JMSException {
     checkOpen();
-    Subscriptions.checkSelector(messageSelector);
-    WarrenTopic t = (WarrenTopic) destination(topic);
+    MessageSelector selector = MessageSelector.parse(messageSelector);
+    WarrenTopic t = topic(topic);
     Subscriptions.Target target = Subscriptions.shared(connection, t, name, true);
-    return startConsumer(t, target, false, name);
+    return startConsumer(t, target, selector, false, name);
   }
 
   @Override
@@ -553,10 +568,13 @@ public class WarrenSession implements QueueSession, TopicSession {
   @Override
   public QueueBrowser createBrowser(Queue queue, String messageSelector) throws JMSException {
     checkOpen();
-    Subscriptions.checkSelector(messageSelector);
-    WarrenQueue q = (WarrenQueue) destination(queue);
+    MessageSelector selector = MessageSelector.parse(messageSelector);
+    WarrenDestination d = destination(queue);
+    if (!(d instanceof WarrenQueue q)) {
+      throw new InvalidDestinationException("a browser needs a queue");
+    }
     connection.ensureQueue(q.getQueueName());
-    WarrenQueueBrowser b = new WarrenQueueBrowser(this, q, messageSelector);
+    WarrenQueueBrowser b = new WarrenQueueBrowser(this, q, selector);
     browsers.add(b);
     return b;
   }
@@ -581,7 +599,9 @@ public class WarrenSession implements QueueSession, TopicSession {
         link.nack(d.deliveryTag(), false, false);
         throw e;
       }
-      if (m.getJMSExpiration() != 0 && m.getJMSExpiration() < System.currentTimeMillis()) {
+      if ((m.getJMSExpiration() != 0 && m.getJMSExpiration() < System.currentTimeMillis())
+          || (consumer.selector() != null && !consumer.selector().matches(m))) {
+        // Expired, or not for this subscription: as if it had never been routed here.
         link.ack(d.deliveryTag(), false);
         return null;
       }

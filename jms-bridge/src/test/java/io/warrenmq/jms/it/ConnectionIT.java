@@ -1,14 +1,12 @@
 package io.warrenmq.jms.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import jakarta.jms.Connection;
 import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidClientIDException;
-import jakarta.jms.InvalidSelectorException;
 import jakarta.jms.JMSException;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
@@ -174,14 +172,6 @@ class ConnectionIT extends JmsTestSupport {
     assertThrows(IllegalStateException.class, temp::delete);
     consumer.close();
     temp.delete();
-  }
-
-  @Test
-  void messageSelectorsAreRefusedUntilSupported() throws Exception {
-    Session session = connection().createSession();
-    Queue queue = session.createQueue(unique("selector"));
-    assertThrows(InvalidSelectorException.class, () -> session.createConsumer(queue, "a = 1"));
-    assertNotNull(session.createConsumer(queue, " "));
   }
 
   @Test

@@ -11,7 +11,7 @@ import jakarta.jms.QueueBrowser;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -29,8 +29,9 @@ class QueueBrowserIT extends JmsTestSupport {
     }
     QueueBrowser browser = session.createBrowser(queue);
     List<String> seen = new ArrayList<>();
-    for (Object m : Collections.list(browser.getEnumeration())) {
-      seen.add(((TextMessage) m).getText());
+    Enumeration<?> messages = browser.getEnumeration();
+    while (messages.hasMoreElements()) {
+      seen.add(((TextMessage) messages.nextElement()).getText());
     }
     assertEquals(List.of("a", "b", "c"), seen);
     browser.close();
