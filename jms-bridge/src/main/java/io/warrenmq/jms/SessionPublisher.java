@@ -39,8 +39,8 @@ final class SessionPublisher {
   }
 
   static void checkDeliveryDelay(long delay) throws JMSException {
-    if (delay != 0) {
-      throw new JMSException("delivery delay is not supported by this provider yet");
+    if (delay < 0) {
+      throw new JMSException("a delivery delay cannot be negative: " + delay);
     }
   }
 

@@ -43,6 +43,7 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
   private final Set<WarrenDestination> temporaries = ConcurrentHashMap.newKeySet();
   private final Object startLock = new Object();
   private LinkSession admin;
+  private java.util.concurrent.ScheduledExecutorService timer;
   private String clientId;
   private boolean clientIdFixed;
   private volatile boolean started;
@@ -160,6 +161,20 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
       }
     }
     return false;
+  }
+
+  /** A timer thread for messages whose delivery time has not come yet. */
+  synchronized java.util.concurrent.ScheduledExecutorService timer() {
+    if (timer == null) {
+      timer =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "warren-jms-delivery-timer");
+                t.setDaemon(true);
+                return t;
+              });
+    }
+    return timer;
   }
 
   boolean isStarted() {
@@ -362,6 +377,11 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
     synchronized (startLock) {
       closed = true;
       startLock.notifyAll();
+    }
+    synchronized (this) {
+      if (timer != null) {
+        timer.shutdownNow();
+      }
     }
     link.close();
   }

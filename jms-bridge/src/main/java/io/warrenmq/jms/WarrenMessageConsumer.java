@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * A JMS consumer: one AMQP consumer (basic.consume with the factory's prefetch) on its session's
  * channel. Deliveries wait in {@link #buffer} until receive takes them or, with a listener, the
  * session's listener thread does.
+ *
+ * <p>Delivery delay: a message whose delivery time is still ahead is held, unacknowledged, on the
+ * connection's timer and put back in the buffer when it is due, so it is never delivered early and
+ * stays safe in the broker meanwhile. Held messages take prefetch room: a consumer holding as many
+ * delayed messages as its prefetch receives nothing else until the first is due.
  */
 public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
   /** Put in the buffer to wake a blocked receive when the consumer closes. */
@@ -33,6 +38,8 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
   private final boolean noLocal;
   private final String subscription;
   private final LinkedBlockingQueue<LinkDelivery> buffer = new LinkedBlockingQueue<>();
+  private final java.util.Map<LinkDelivery, java.util.concurrent.Future<?>> held =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile MessageListener listener;
   private volatile boolean closed;
   private String consumerTag;
@@ -74,6 +81,29 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
     buffer.add(delivery);
     if (listener != null) {
       session.delivery.ready(this);
+    }
+  }
+
+  /** Holds back a delivery until {@code deliveryTime}, then delivers it as if it just arrived. */
+  void holdUntil(LinkDelivery d, long deliveryTime) {
+    long delay = Math.max(0, deliveryTime - System.currentTimeMillis());
+    synchronized (held) {
+      if (closed) {
+        return;
+      }
+      held.put(
+          d,
+          session
+              .connection
+              .timer()
+              .schedule(
+                  () -> {
+                    if (held.remove(d) != null) {
+                      arrived(d);
+                    }
+                  },
+                  delay,
+                  TimeUnit.MILLISECONDS));
     }
   }
 
@@ -253,13 +283,23 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
     if (closed) {
       return;
     }
-    closed = true;
+    List<LinkDelivery> left = new ArrayList<>();
+    synchronized (held) {
+      closed = true;
+      held.forEach(
+          (d, timer) -> {
+            if (timer.cancel(false)) {
+              left.add(d);
+            }
+          });
+      held.clear();
+    }
     buffer.add(CLOSED);
     try {
       if (consumerTag != null && session.link.isOpen()) {
         session.link.cancel(consumerTag);
-        List<LinkDelivery> left = new ArrayList<>();
         buffer.drainTo(left);
+        left.sort(java.util.Comparator.comparingLong(LinkDelivery::deliveryTag));
         for (LinkDelivery d : left) {
           if (d != CLOSED) {
             session.link.nack(d.deliveryTag(), false, true);

@@ -109,8 +109,8 @@ public class WarrenMessageProducer implements QueueSender, TopicPublisher {
   }
 
   /**
-   * Delivery delay needs the broker to hold messages back, which neither WarrenMQ nor a plain
-   * RabbitMQ does yet: a non-zero delay is refused rather than ignored.
+   * Sets the delivery delay. The message goes to the broker at once with its delivery time; the
+   * receiving consumer holds it back until then (see {@link WarrenMessageConsumer}).
    */
   @Override
   public void setDeliveryDelay(long deliveryDelay) throws JMSException {

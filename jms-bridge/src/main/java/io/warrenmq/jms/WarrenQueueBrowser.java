@@ -70,7 +70,8 @@ public class WarrenQueueBrowser implements QueueBrowser {
       while (snapshot.size() < MAX_SNAPSHOT && (d = channel.get(queue.getQueueName())) != null) {
         WarrenMessage m = MessageCodec.fromAmqp(d, session.connection.trustedPackages());
         m.markReceived(null);
-        if (selector == null || selector.matches(m)) {
+        boolean due = m.getJMSDeliveryTime() <= System.currentTimeMillis();
+        if (due && (selector == null || selector.matches(m))) {
           snapshot.add(m);
         }
       }

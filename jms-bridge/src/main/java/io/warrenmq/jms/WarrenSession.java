@@ -599,6 +599,10 @@ public class WarrenSession implements QueueSession, TopicSession {
         link.nack(d.deliveryTag(), false, false);
         throw e;
       }
+      if (m.getJMSDeliveryTime() > System.currentTimeMillis()) {
+        consumer.holdUntil(d, m.getJMSDeliveryTime());
+        return null;
+      }
       if ((m.getJMSExpiration() != 0 && m.getJMSExpiration() < System.currentTimeMillis())
           || (consumer.selector() != null && !consumer.selector().matches(m))) {
         // Expired, or not for this subscription: as if it had never been routed here.
