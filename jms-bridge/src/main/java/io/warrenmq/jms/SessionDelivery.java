@@ -103,7 +103,11 @@ final class SessionDelivery {
    * Puts back every unacknowledged message and every prefetched one not yet handed over, in
    * delivery-tag order, so that the broker restores the queue's order.
    */
-  void requeueAll() throws LinkException {
+  void requeueAll() throws LinkException, jakarta.jms.JMSException {
+    List<WarrenMessageConsumer> consumers = session.consumers();
+    for (WarrenMessageConsumer c : consumers) {
+      c.suspend();
+    }
     List<Long> tags = new ArrayList<>();
     synchronized (this) {
       for (Delivered d : unacked) {
@@ -126,6 +130,9 @@ final class SessionDelivery {
     tags.sort(Comparator.naturalOrder());
     for (long tag : tags) {
       session.link.nack(tag, false, true);
+    }
+    for (WarrenMessageConsumer c : consumers) {
+      c.resume();
     }
   }
 

@@ -42,7 +42,7 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
       new java.util.concurrent.ConcurrentHashMap<>();
   private volatile MessageListener listener;
   private volatile boolean closed;
-  private String consumerTag;
+  private volatile String consumerTag;
 
   WarrenMessageConsumer(
       WarrenSession session,
@@ -121,6 +121,25 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
 
   boolean noLocal() {
     return noLocal;
+  }
+
+  /**
+   * Stops the AMQP consumer for a recover or rollback: once the cancel returns, everything the
+   * broker sent it is in {@link #buffer}, so nothing still in flight can overtake the requeued
+   * messages.
+   */
+  void suspend() throws LinkException {
+    if (!closed && consumerTag != null) {
+      session.link.cancel(consumerTag);
+      consumerTag = null;
+    }
+  }
+
+  /** Consumes again after {@link #suspend}. */
+  void resume() throws JMSException {
+    if (!closed && consumerTag == null) {
+      start();
+    }
   }
 
   /** Takes the prefetched deliveries not yet handed over, for recover and rollback. */

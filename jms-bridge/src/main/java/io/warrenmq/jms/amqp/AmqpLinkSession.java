@@ -22,6 +22,8 @@ final class AmqpLinkSession implements LinkSession {
 
   private final Connection connection;
   private final Channel channel;
+  private final Map<String, java.util.concurrent.CountDownLatch> cancelling =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   AmqpLinkSession(Connection connection, Channel channel) {
     this.connection = connection;
@@ -165,6 +167,15 @@ final class AmqpLinkSession implements LinkSession {
             public void handleCancel(String consumerTag) {
               handler.cancelled();
             }
+
+            @Override
+            public void handleCancelOk(String consumerTag) {
+              // Runs on the channel's dispatch thread after every earlier delivery.
+              java.util.concurrent.CountDownLatch done = cancelling.remove(consumerTag);
+              if (done != null) {
+                done.countDown();
+              }
+            }
           });
     } catch (IOException | RuntimeException e) {
       throw AmqpErrors.toLinkException("cannot consume from queue '" + queue + "'", e);
@@ -173,10 +184,20 @@ final class AmqpLinkSession implements LinkSession {
 
   @Override
   public void cancel(String consumerTag) throws LinkException {
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    cancelling.put(consumerTag, done);
     try {
       channel.basicCancel(consumerTag);
+      if (!done.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new LinkException("no cancel-ok for consumer " + consumerTag, 0, null);
+      }
     } catch (IOException | RuntimeException e) {
       throw AmqpErrors.toLinkException("cannot cancel consumer", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LinkException("interrupted while cancelling a consumer", 0, e);
+    } finally {
+      cancelling.remove(consumerTag);
     }
   }
 

@@ -55,6 +55,10 @@ public interface LinkSession extends AutoCloseable {
   String consume(String queue, int prefetch, boolean exclusive, DeliveryHandler handler)
       throws LinkException;
 
+  /**
+   * basic.cancel. Returns once the handler has been given every delivery the broker sent before the
+   * cancel, so that afterwards the caller knows every message the consumer holds.
+   */
   void cancel(String consumerTag) throws LinkException;
 
   /** basic.get with manual acknowledgement; null when the queue is empty. */
