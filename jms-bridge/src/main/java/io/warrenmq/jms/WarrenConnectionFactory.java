@@ -1,6 +1,7 @@
 package io.warrenmq.jms;
 
 import io.warrenmq.jms.amqp.AmqpBrokerLink;
+import io.warrenmq.jms.invm.InVmBrokerLink;
 import io.warrenmq.jms.link.BrokerLink;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.message.WarrenObjectMessage;
@@ -21,7 +22,8 @@ import java.util.List;
 /**
  * The provider's entry point, configured by a broker URI: {@code amqp://user:pass@host:port/vhost}
  * (or {@code amqps://}) reaches a broker over the network with the RabbitMQ Java client, so it
- * works with RabbitMQ too.
+ * works with RabbitMQ too; {@code vm://NAME} reaches the broker of this JVM registered under NAME
+ * with {@link io.warrenmq.jms.invm.InVmBrokers#register}, through direct calls.
  *
  * <pre>{@code
  * ConnectionFactory factory = new WarrenConnectionFactory("amqp://guest:guest@localhost:5672");
@@ -54,8 +56,9 @@ public class WarrenConnectionFactory
   public void setUri(String uri) {
     URI parsed = URI.create(uri);
     String scheme = parsed.getScheme();
-    if (!"amqp".equals(scheme) && !"amqps".equals(scheme)) {
-      throw new IllegalArgumentException("a broker URI is amqp://… or amqps://…, not " + uri);
+    if (!"amqp".equals(scheme) && !"amqps".equals(scheme) && !"vm".equals(scheme)) {
+      throw new IllegalArgumentException(
+          "a broker URI is amqp://…, amqps://… or vm://…, not " + uri);
     }
     this.uri = uri;
   }
@@ -128,7 +131,11 @@ public class WarrenConnectionFactory
   WarrenConnection connect(String user, String password) throws JMSException {
     BrokerLink link;
     try {
-      link = AmqpBrokerLink.connect(URI.create(uri), user, password, "warren-jms");
+      URI parsed = URI.create(uri);
+      link =
+          "vm".equals(parsed.getScheme())
+              ? InVmBrokerLink.connect(parsed.getHost(), inVmVhost(parsed))
+              : AmqpBrokerLink.connect(parsed, user, password, "warren-jms");
     } catch (LinkException e) {
       throw JmsErrors.jms("cannot connect", e);
     }
@@ -137,6 +144,14 @@ public class WarrenConnectionFactory
       connection.assignClientId(clientId);
     }
     return connection;
+  }
+
+  /**
+   * {@code vm://NAME} and {@code vm://NAME/} are vhost {@code /}; {@code vm://NAME/x} is {@code x}.
+   */
+  private static String inVmVhost(URI uri) {
+    String path = uri.getPath();
+    return path == null || path.isEmpty() || path.equals("/") ? "/" : path.substring(1);
   }
 
   @Override

@@ -129,8 +129,8 @@ class AcknowledgeIT extends JmsTestSupport {
         .setMessageListener(
             m -> {
               try {
-                seen.add(text(m));
                 m.acknowledge();
+                seen.add(text(m));
               } catch (Exception e) {
                 throw new RuntimeException(e);
               }
