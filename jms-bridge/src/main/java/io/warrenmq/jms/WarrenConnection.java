@@ -245,13 +245,17 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
   @Override
   public QueueSession createQueueSession(boolean transacted, int acknowledgeMode)
       throws JMSException {
-    return (QueueSession) createSession(transacted, acknowledgeMode);
+    WarrenSession session = (WarrenSession) createSession(transacted, acknowledgeMode);
+    session.restrictTo(WarrenSession.Domain.QUEUE);
+    return session;
   }
 
   @Override
   public TopicSession createTopicSession(boolean transacted, int acknowledgeMode)
       throws JMSException {
-    return (TopicSession) createSession(transacted, acknowledgeMode);
+    WarrenSession session = (WarrenSession) createSession(transacted, acknowledgeMode);
+    session.restrictTo(WarrenSession.Domain.TOPIC);
+    return session;
   }
 
   void sessionClosed(WarrenSession session) {

@@ -65,6 +65,28 @@ public class WarrenSession implements QueueSession, TopicSession {
   private final List<WarrenQueueBrowser> browsers = new CopyOnWriteArrayList<>();
   private final ReentrantLock ackLock = new ReentrantLock();
   private volatile boolean closed;
+  private Domain domain = Domain.ANY;
+
+  /**
+   * A session made by createQueueSession or createTopicSession serves only that domain: the other
+   * domain's methods throw IllegalStateException, as the QueueSession and TopicSession javadoc
+   * require.
+   */
+  enum Domain {
+    ANY,
+    QUEUE,
+    TOPIC
+  }
+
+  void restrictTo(Domain domain) {
+    this.domain = domain;
+  }
+
+  private void checkDomain(Domain needed, String what) throws IllegalStateException {
+    if (domain != Domain.ANY && domain != needed) {
+      throw new IllegalStateException(what + " on a " + domain.name().toLowerCase() + " session");
+    }
+  }
 
   WarrenSession(WarrenConnection connection, LinkSession link, int mode) throws JMSException {
     this.connection = connection;
@@ -324,6 +346,7 @@ public class WarrenSession implements QueueSession, TopicSession {
 
   @Override
   public Queue createQueue(String queueName) throws JMSException {
+    checkDomain(Domain.QUEUE, "createQueue");
     checkOpen();
     if (queueName == null || queueName.isEmpty()) {
       throw new InvalidDestinationException("a queue needs a name");
@@ -334,6 +357,7 @@ public class WarrenSession implements QueueSession, TopicSession {
 
   @Override
   public Topic createTopic(String topicName) throws JMSException {
+    checkDomain(Domain.TOPIC, "createTopic");
     checkOpen();
     if (topicName == null || topicName.isEmpty()) {
       throw new InvalidDestinationException("a topic needs a name");
@@ -345,6 +369,7 @@ public class WarrenSession implements QueueSession, TopicSession {
 
   @Override
   public TemporaryQueue createTemporaryQueue() throws JMSException {
+    checkDomain(Domain.QUEUE, "createTemporaryQueue");
     checkOpen();
     try {
       String name = connection.admin().declareQueue("", false, true, false, null);
@@ -358,6 +383,7 @@ public class WarrenSession implements QueueSession, TopicSession {
 
   @Override
   public TemporaryTopic createTemporaryTopic() throws JMSException {
+    checkDomain(Domain.TOPIC, "createTemporaryTopic");
     checkOpen();
     WarrenTemporaryTopic t =
         new WarrenTemporaryTopic("jms.temp-topic." + UUID.randomUUID(), connection);
@@ -500,6 +526,7 @@ public class WarrenSession implements QueueSession, TopicSession {
   @Override
   public MessageConsumer createSharedConsumer(
       Topic topic, String sharedSubscriptionName, String messageSelector) throws JMSException {
+    checkDomain(Domain.TOPIC, "createSharedConsumer");
     checkOpen();
     MessageSelector selector = MessageSelector.parse(messageSelector);
     WarrenTopic t = topic(topic);
@@ -527,6 +554,7 @@ public class WarrenSession implements QueueSession, TopicSession {
   @Override
   public MessageConsumer createDurableConsumer(
       Topic topic, String name, String messageSelector, boolean noLocal) throws JMSException {
+    checkDomain(Domain.TOPIC, "createDurableConsumer");
     checkOpen();
     MessageSelector selector = MessageSelector.parse(messageSelector);
     WarrenTopic t = topic(topic);
@@ -545,6 +573,7 @@ public class WarrenSession implements QueueSession, TopicSession {
   @Override
   public MessageConsumer createSharedDurableConsumer(
       Topic topic, String name, String messageSelector) throws JMSException {
+    checkDomain(Domain.TOPIC, "createSharedDurableConsumer");
     checkOpen();
     MessageSelector selector = MessageSelector.parse(messageSelector);
     WarrenTopic t = topic(topic);
@@ -554,6 +583,7 @@ public class WarrenSession implements QueueSession, TopicSession {
 
   @Override
   public void unsubscribe(String name) throws JMSException {
+    checkDomain(Domain.TOPIC, "unsubscribe");
     checkOpen();
     Subscriptions.unsubscribe(connection, name);
   }
@@ -567,6 +597,7 @@ public class WarrenSession implements QueueSession, TopicSession {
 
   @Override
   public QueueBrowser createBrowser(Queue queue, String messageSelector) throws JMSException {
+    checkDomain(Domain.QUEUE, "createBrowser");
     checkOpen();
     MessageSelector selector = MessageSelector.parse(messageSelector);
     WarrenDestination d = destination(queue);

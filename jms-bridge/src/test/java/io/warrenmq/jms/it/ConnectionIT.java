@@ -175,6 +175,29 @@ class ConnectionIT extends JmsTestSupport {
   }
 
   @Test
+  void queueSessionsRefuseTopicMethodsAndTopicSessionsQueueMethods() throws Exception {
+    jakarta.jms.QueueConnection qc = factory().createQueueConnection();
+    track(qc);
+    jakarta.jms.QueueSession qs = qc.createQueueSession(false, Session.AUTO_ACKNOWLEDGE);
+    assertThrows(IllegalStateException.class, () -> qs.createTopic("t"));
+    assertThrows(IllegalStateException.class, qs::createTemporaryTopic);
+    assertThrows(IllegalStateException.class, () -> qs.unsubscribe("s"));
+    assertThrows(
+        IllegalStateException.class,
+        () -> qs.createDurableSubscriber(new io.warrenmq.jms.WarrenTopic("t"), "s"));
+    qs.createQueue(unique("fine"));
+
+    jakarta.jms.TopicConnection tc = factory().createTopicConnection();
+    track(tc);
+    jakarta.jms.TopicSession ts = tc.createTopicSession(false, Session.AUTO_ACKNOWLEDGE);
+    assertThrows(IllegalStateException.class, () -> ts.createQueue("q"));
+    assertThrows(IllegalStateException.class, ts::createTemporaryQueue);
+    assertThrows(
+        IllegalStateException.class, () -> ts.createBrowser(new io.warrenmq.jms.WarrenQueue("q")));
+    ts.createTopic("fine");
+  }
+
+  @Test
   void metaDataNamesTheProviderAndJmsVersion() throws Exception {
     var meta = connection().getMetaData();
     assertEquals("3.1", meta.getJMSVersion());
