@@ -78,25 +78,22 @@ final class WarrenJmsConsumer implements JMSConsumer {
 
   @Override
   public <T> T receiveBody(Class<T> c) {
-    return body(receive(), c);
+    return body(c, 0, false);
   }
 
   @Override
   public <T> T receiveBody(Class<T> c, long timeout) {
-    return body(receive(timeout), c);
+    return body(c, timeout, false);
   }
 
   @Override
   public <T> T receiveBodyNoWait(Class<T> c) {
-    return body(receiveNoWait(), c);
+    return body(c, 0, true);
   }
 
-  private static <T> T body(Message m, Class<T> c) {
-    if (m == null) {
-      return null;
-    }
+  private <T> T body(Class<T> c, long timeout, boolean noWait) {
     try {
-      return m.getBody(c);
+      return consumer.receiveBody(c, timeout, noWait);
     } catch (JMSException e) {
       throw JmsErrors.runtime(e);
     }

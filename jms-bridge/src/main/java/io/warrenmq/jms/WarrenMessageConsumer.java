@@ -185,20 +185,31 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
 
   @Override
   public Message receive() throws JMSException {
-    return receive(0L, false);
+    return receive(0L, false, null);
   }
 
   @Override
   public Message receive(long timeout) throws JMSException {
-    return receive(timeout, false);
+    return receive(timeout, false, null);
   }
 
   @Override
   public Message receiveNoWait() throws JMSException {
-    return receive(0L, true);
+    return receive(0L, true, null);
   }
 
-  private Message receive(long timeoutMillis, boolean noWait) throws JMSException {
+  /**
+   * JMSConsumer.receiveBody: a message whose body is not a {@code bodyType} throws {@link
+   * jakarta.jms.MessageFormatException} and, in AUTO and DUPS_OK sessions, is not acknowledged but
+   * delivered again.
+   */
+  <T> T receiveBody(Class<T> bodyType, long timeoutMillis, boolean noWait) throws JMSException {
+    Message m = receive(timeoutMillis, noWait, bodyType);
+    return m == null ? null : m.getBody(bodyType);
+  }
+
+  private Message receive(long timeoutMillis, boolean noWait, Class<?> bodyType)
+      throws JMSException {
     checkOpen();
     if (listener != null) {
       throw new IllegalStateException("receive on a consumer that has a message listener");
@@ -231,6 +242,14 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
           return null;
         }
         WarrenMessage m = session.received(this, d);
+        if (m != null && bodyType != null && !readableAs(m, bodyType)) {
+          session.listenerFailed(
+              d.deliveryTag(),
+              m.getJMSMessageID(),
+              m.getObjectProperty("JMSXDeliveryCount") instanceof Integer i ? i : 1);
+          throw new jakarta.jms.MessageFormatException(
+              "the message body cannot be read as " + bodyType.getName());
+        }
         if (m != null) {
           session.autoAck(d.deliveryTag(), m.getJMSMessageID());
           return m;
@@ -241,6 +260,10 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
       Thread.currentThread().interrupt();
       return null;
     }
+  }
+
+  private static boolean readableAs(WarrenMessage m, Class<?> type) throws JMSException {
+    return !(m instanceof jakarta.jms.StreamMessage) && m.isBodyAssignableTo(type);
   }
 
   /** Runs the listener on one buffered delivery; called on the session's listener thread. */

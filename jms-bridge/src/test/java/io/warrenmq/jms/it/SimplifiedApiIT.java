@@ -92,6 +92,18 @@ class SimplifiedApiIT extends JmsTestSupport {
   }
 
   @Test
+  void aBodyOfTheWrongTypeIsNotAcknowledgedAndComesAgain() {
+    try (JMSContext context = factory().createContext()) {
+      Queue queue = context.createQueue(unique("simple-body"));
+      context.createProducer().send(queue, "not a number");
+      JMSConsumer consumer = context.createConsumer(queue);
+      assertThrows(
+          MessageFormatRuntimeException.class, () -> consumer.receiveBody(Long.class, WAIT_MILLIS));
+      assertEquals("not a number", consumer.receiveBody(String.class, WAIT_MILLIS));
+    }
+  }
+
+  @Test
   void errorsAreTheRuntimeTwinsOfTheCheckedOnes() {
     JMSContext context = factory().createContext();
     Queue queue = context.createQueue(unique("simple-errors"));
