@@ -2,6 +2,10 @@ package io.warrenmq.jms;
 
 import io.warrenmq.jms.link.LinkDelivery;
 import io.warrenmq.jms.link.LinkException;
+import io.warrenmq.jms.message.MessageCodec;
+import io.warrenmq.jms.message.WarrenMessage;
+import jakarta.jms.JMSException;
+import jakarta.jms.Session;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -11,9 +15,10 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A session's delivery bookkeeping: the messages handed to the application and not yet
- * acknowledged, the delivery counts behind JMSXDeliveryCount, and the session's one listener
- * thread.
+ * A session's delivery bookkeeping: turning deliveries into the messages the application sees
+ * (dropping expired, not-selected and noLocal ones, holding back those not yet due), the messages
+ * handed to the application and not yet acknowledged, the delivery counts behind JMSXDeliveryCount,
+ * and the session's one listener thread.
  *
  * <p>Delivery counts: the broker says only whether a message was delivered before. A queue that
  * counts ({@code x-delivery-count}, as RabbitMQ's quorum queues do) is believed; otherwise the
@@ -196,6 +201,76 @@ final class SessionDelivery {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Turns a delivery into the message the application sees, or null when it is dropped (expired, or
+   * the consumer's own connection published it and the consumer is noLocal).
+   */
+  WarrenMessage received(WarrenMessageConsumer consumer, LinkDelivery d) throws JMSException {
+    try {
+      if (consumer.noLocal()
+          && session.connection.link().id().equals(MessageCodec.sender(d.message()))) {
+        session.link.ack(d.deliveryTag(), false);
+        return null;
+      }
+      WarrenMessage m;
+      try {
+        m = MessageCodec.fromAmqp(d, session.connection.trustedPackages());
+      } catch (JMSException e) {
+        // A body this provider cannot read would come back forever: dead-letter it instead.
+        session.link.nack(d.deliveryTag(), false, false);
+        throw e;
+      }
+      if (m.getJMSDeliveryTime() > System.currentTimeMillis()) {
+        consumer.holdUntil(d, m.getJMSDeliveryTime());
+        return null;
+      }
+      if ((m.getJMSExpiration() != 0 && m.getJMSExpiration() < System.currentTimeMillis())
+          || (consumer.selector() != null && !consumer.selector().matches(m))) {
+        // Expired, or not for this subscription: as if it had never been routed here.
+        session.link.ack(d.deliveryTag(), false);
+        return null;
+      }
+      int count = deliveryCount(d, m.getJMSMessageID());
+      m.putProperty("JMSXDeliveryCount", count);
+      m.setJMSRedelivered(count > 1);
+      int mode = session.mode();
+      boolean keep = mode == Session.CLIENT_ACKNOWLEDGE || mode == Session.SESSION_TRANSACTED;
+      if (keep) {
+        delivered(d.deliveryTag(), m.getJMSMessageID(), count);
+      }
+      m.markReceived(mode == Session.CLIENT_ACKNOWLEDGE ? session::acknowledgeAll : null);
+      return m;
+    } catch (LinkException e) {
+      throw JmsErrors.jms("cannot acknowledge", e);
+    }
+  }
+
+  /** AUTO and DUPS_OK: acknowledges a message the application has had. */
+  void autoAck(long tag, String messageId) throws JMSException {
+    if (session.mode() == Session.AUTO_ACKNOWLEDGE
+        || session.mode() == Session.DUPS_OK_ACKNOWLEDGE) {
+      try {
+        session.link.ack(tag, false);
+        forget(messageId);
+      } catch (LinkException e) {
+        throw JmsErrors.jms("cannot acknowledge", e);
+      }
+    }
+  }
+
+  /** AUTO and DUPS_OK: a listener threw, so the message goes back to be delivered again. */
+  void listenerFailed(long tag, String messageId, int count) {
+    if (session.mode() == Session.AUTO_ACKNOWLEDGE
+        || session.mode() == Session.DUPS_OK_ACKNOWLEDGE) {
+      try {
+        returned(messageId, count);
+        session.link.nack(tag, false, true);
+      } catch (LinkException ignored) {
+        // the channel is gone: the broker requeues the message itself
+      }
     }
   }
 }

@@ -241,9 +241,9 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
           }
           return null;
         }
-        WarrenMessage m = session.received(this, d);
+        WarrenMessage m = session.delivery.received(this, d);
         if (m != null && bodyType != null && !readableAs(m, bodyType)) {
-          session.listenerFailed(
+          session.delivery.listenerFailed(
               d.deliveryTag(),
               m.getJMSMessageID(),
               m.getObjectProperty("JMSXDeliveryCount") instanceof Integer i ? i : 1);
@@ -251,7 +251,7 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
               "the message body cannot be read as " + bodyType.getName());
         }
         if (m != null) {
-          session.autoAck(d.deliveryTag(), m.getJMSMessageID());
+          session.delivery.autoAck(d.deliveryTag(), m.getJMSMessageID());
           return m;
         }
       }
@@ -281,7 +281,7 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
     }
     WarrenMessage m;
     try {
-      m = session.received(this, d);
+      m = session.delivery.received(this, d);
     } catch (JMSException e) {
       return;
     }
@@ -292,11 +292,11 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
       l.onMessage(m);
     } catch (RuntimeException e) {
       // §8.7: in AUTO and DUPS_OK the message is delivered again.
-      session.listenerFailed(d.deliveryTag(), m.getJMSMessageID(), count(m));
+      session.delivery.listenerFailed(d.deliveryTag(), m.getJMSMessageID(), count(m));
       return;
     }
     try {
-      session.autoAck(d.deliveryTag(), m.getJMSMessageID());
+      session.delivery.autoAck(d.deliveryTag(), m.getJMSMessageID());
     } catch (JMSException ignored) {
       // the channel is gone: the broker redelivers
     }

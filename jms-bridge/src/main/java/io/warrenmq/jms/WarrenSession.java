@@ -1,9 +1,7 @@
 package io.warrenmq.jms;
 
-import io.warrenmq.jms.link.LinkDelivery;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
-import io.warrenmq.jms.message.MessageCodec;
 import io.warrenmq.jms.message.WarrenBytesMessage;
 import io.warrenmq.jms.message.WarrenMapMessage;
 import io.warrenmq.jms.message.WarrenMessage;
@@ -608,74 +606,6 @@ public class WarrenSession implements QueueSession, TopicSession {
     WarrenQueueBrowser b = new WarrenQueueBrowser(this, q, selector);
     browsers.add(b);
     return b;
-  }
-
-  // ---- delivery, called by consumers -------------------------------------------------------
-
-  /**
-   * Turns a delivery into the message the application sees, or null when it is dropped (expired, or
-   * the consumer's own connection published it and the consumer is noLocal).
-   */
-  WarrenMessage received(WarrenMessageConsumer consumer, LinkDelivery d) throws JMSException {
-    try {
-      if (consumer.noLocal() && connection.link().id().equals(MessageCodec.sender(d.message()))) {
-        link.ack(d.deliveryTag(), false);
-        return null;
-      }
-      WarrenMessage m;
-      try {
-        m = MessageCodec.fromAmqp(d, connection.trustedPackages());
-      } catch (JMSException e) {
-        // A body this provider cannot read would come back forever: dead-letter it instead.
-        link.nack(d.deliveryTag(), false, false);
-        throw e;
-      }
-      if (m.getJMSDeliveryTime() > System.currentTimeMillis()) {
-        consumer.holdUntil(d, m.getJMSDeliveryTime());
-        return null;
-      }
-      if ((m.getJMSExpiration() != 0 && m.getJMSExpiration() < System.currentTimeMillis())
-          || (consumer.selector() != null && !consumer.selector().matches(m))) {
-        // Expired, or not for this subscription: as if it had never been routed here.
-        link.ack(d.deliveryTag(), false);
-        return null;
-      }
-      int count = delivery.deliveryCount(d, m.getJMSMessageID());
-      m.putProperty("JMSXDeliveryCount", count);
-      m.setJMSRedelivered(count > 1);
-      boolean keep = mode == CLIENT_ACKNOWLEDGE || mode == SESSION_TRANSACTED;
-      if (keep) {
-        delivery.delivered(d.deliveryTag(), m.getJMSMessageID(), count);
-      }
-      m.markReceived(mode == CLIENT_ACKNOWLEDGE ? this::acknowledgeAll : null);
-      return m;
-    } catch (LinkException e) {
-      throw JmsErrors.jms("cannot acknowledge", e);
-    }
-  }
-
-  /** AUTO and DUPS_OK: acknowledges a message the application has had. */
-  void autoAck(long tag, String messageId) throws JMSException {
-    if (mode == AUTO_ACKNOWLEDGE || mode == DUPS_OK_ACKNOWLEDGE) {
-      try {
-        link.ack(tag, false);
-        delivery.forget(messageId);
-      } catch (LinkException e) {
-        throw JmsErrors.jms("cannot acknowledge", e);
-      }
-    }
-  }
-
-  /** AUTO and DUPS_OK: a listener threw, so the message goes back to be delivered again. */
-  void listenerFailed(long tag, String messageId, int count) {
-    if (mode == AUTO_ACKNOWLEDGE || mode == DUPS_OK_ACKNOWLEDGE) {
-      try {
-        delivery.returned(messageId, count);
-        link.nack(tag, false, true);
-      } catch (LinkException ignored) {
-        // the channel is gone: the broker requeues the message itself
-      }
-    }
   }
 
   List<WarrenMessageConsumer> consumers() {

@@ -1,14 +1,10 @@
 package io.warrenmq.jms.invm;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.warrenmq.broker.exchange.Destination;
 import io.warrenmq.broker.exchange.Routes;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.AmqpException;
-import io.warrenmq.broker.protocol.BasicProperties;
-import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueConsumer;
 import io.warrenmq.broker.queue.QueueEntry;
@@ -17,7 +13,6 @@ import io.warrenmq.jms.link.LinkDelivery;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,9 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * wanted, so a queue's lock → tagLock is the only nesting and sessions publishing to each other's
  * consumers cannot deadlock.
  *
- * <p>Bodies: a message published in-VM is the publisher's array wrapped, and a consumer reading a
- * message whose body is a whole heap array gets that array, so nothing is copied. Messages from
- * network publishers (pooled or composite buffers) are copied once when delivered.
+ * <p>Bodies: see {@link InVmMessages}.
  */
 final class InVmLinkSession implements LinkSession {
   private record Unacked(Queue queue, QueueEntry entry, Consumer consumer) {}
@@ -184,7 +177,7 @@ final class InVmLinkSession implements LinkSession {
         Message.of(
             exchange,
             routingKey,
-            properties(m),
+            InVmMessages.properties(m),
             Unpooled.wrappedBuffer(body),
             link.broker().memory());
     try {
@@ -370,7 +363,7 @@ final class InVmLinkSession implements LinkSession {
       synchronized (tagLock) {
         long deliveryTag = ++nextTag;
         unacked.put(deliveryTag, new Unacked(q, entry, this));
-        dispatch.execute(() -> handler.handle(delivery(deliveryTag, entry)));
+        dispatch.execute(() -> handler.handle(InVmMessages.delivery(deliveryTag, entry)));
       }
     }
 
@@ -449,7 +442,7 @@ final class InVmLinkSession implements LinkSession {
       deliveryTag = ++nextTag;
       unacked.put(deliveryTag, new Unacked(queue, entry, null));
     }
-    return delivery(deliveryTag, entry);
+    return InVmMessages.delivery(deliveryTag, entry);
   }
 
   @Override
@@ -552,84 +545,5 @@ final class InVmLinkSession implements LinkSession {
     }
     dispatch.shutdown();
     link.sessionClosed(this);
-  }
-
-  // ---- conversions -------------------------------------------------------------------------
-
-  private static BasicProperties properties(AmqpMessage m) {
-    return new BasicProperties(
-        m.contentType(),
-        m.contentEncoding(),
-        m.headers(),
-        m.deliveryMode(),
-        m.priority(),
-        m.correlationId(),
-        m.replyTo(),
-        m.expiration(),
-        m.messageId(),
-        m.timestamp() == null ? null : m.timestamp().getTime() / 1000,
-        m.type(),
-        m.userId(),
-        m.appId(),
-        null);
-  }
-
-  private static LinkDelivery delivery(long tag, QueueEntry entry) {
-    Message msg = entry.message();
-    BasicProperties p = msg.properties();
-    AmqpMessage m =
-        new AmqpMessage(
-            p.contentType(),
-            p.contentEncoding(),
-            plain(p.headers()),
-            p.deliveryMode(),
-            p.priority(),
-            p.correlationId(),
-            p.replyTo(),
-            p.expiration(),
-            p.messageId(),
-            p.timestamp() == null ? null : new Date(p.timestamp() * 1000),
-            p.type(),
-            p.userId(),
-            p.appId(),
-            bytes(msg.body()));
-    return new LinkDelivery(tag, entry.redelivered(), msg.exchange(), msg.routingKey(), m);
-  }
-
-  /** The body's array itself when the buffer is exactly one whole heap array, else a copy. */
-  private static byte[] bytes(ByteBuf body) {
-    int n = body.readableBytes();
-    if (body.hasArray()
-        && body.arrayOffset() + body.readerIndex() == 0
-        && body.array().length == n) {
-      return body.array();
-    }
-    return ByteBufUtil.getBytes(body, body.readerIndex(), n);
-  }
-
-  private static Map<String, Object> plain(Map<String, Object> headers) {
-    if (headers == null) {
-      return null;
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    headers.forEach((k, v) -> out.put(k, plainValue(v)));
-    return out;
-  }
-
-  private static Object plainValue(Object v) {
-    if (v instanceof LongString s) {
-      return s.toString();
-    }
-    if (v instanceof List<?> list) {
-      List<Object> out = new ArrayList<>(list.size());
-      list.forEach(e -> out.add(plainValue(e)));
-      return out;
-    }
-    if (v instanceof Map<?, ?> map) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      map.forEach((k, e) -> out.put(String.valueOf(k), plainValue(e)));
-      return out;
-    }
-    return v;
   }
 }
