@@ -1,0 +1,30 @@
+package io.warrenmq.jms.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.warrenmq.jms.link.LinkException;
+
+/** Turns the Java client's exceptions into {@link LinkException}s carrying the reply code. */
+final class AmqpErrors {
+  private AmqpErrors() {}
+
+  static LinkException toLinkException(String what, Throwable e) {
+    ShutdownSignalException signal = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ShutdownSignalException s) {
+        signal = s;
+        break;
+      }
+    }
+    if (signal != null) {
+      Object reason = signal.getReason();
+      if (reason instanceof AMQP.Channel.Close close) {
+        return new LinkException(what + ": " + close.getReplyText(), close.getReplyCode(), e);
+      }
+      if (reason instanceof AMQP.Connection.Close close) {
+        return new LinkException(what + ": " + close.getReplyText(), close.getReplyCode(), e);
+      }
+    }
+    return new LinkException(what + ": " + e, 0, e);
+  }
+}

@@ -1,0 +1,155 @@
+package io.warrenmq.jms.it;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import com.rabbitmq.client.ConnectionFactory;
+import io.warrenmq.broker.Broker;
+import io.warrenmq.broker.BrokerConfig;
+import io.warrenmq.jms.WarrenConnectionFactory;
+import io.warrenmq.jms.invm.InVmBrokers;
+import jakarta.jms.Connection;
+import jakarta.jms.JMSException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Starts one in-process broker on an ephemeral loopback port per test class, and hands out JMS
+ * connections and plain RabbitMQ Java client connections to it, closed after each test. JMS uses
+ * the network transport, or with {@code -Dwarren.jms.transport=invm} the in-VM one (the build runs
+ * the tests both ways). With {@code -Dwarren.test.uri=amqp://guest:guest@127.0.0.1:5673} the tests
+ * run against another broker instead, such as a real RabbitMQ.
+ */
+public abstract class JmsTestSupport {
+  protected static final long WAIT_MILLIS = 5_000;
+  private static final String EXTERNAL_URI = System.getProperty("warren.test.uri");
+
+  /** {@code invm} runs the JMS side of every test over the in-VM transport. */
+  protected static final boolean IN_VM = "invm".equals(System.getProperty("warren.jms.transport"));
+
+  private static String inVmName;
+
+  private static Broker broker;
+  private static Path dataDir;
+  private final List<Connection> jmsConnections = new ArrayList<>();
+  private final List<com.rabbitmq.client.Connection> amqpConnections = new ArrayList<>();
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    dataDir = Files.createTempDirectory("warren-jms-it");
+    if (EXTERNAL_URI == null) {
+      broker =
+          Broker.start(
+              BrokerConfig.defaults().withHost("127.0.0.1").withPort(0).withDataDir(dataDir));
+      inVmName = "test-" + UUID.randomUUID();
+      InVmBrokers.register(inVmName, broker);
+    }
+  }
+
+  @AfterAll
+  static void stopBroker() throws IOException {
+    if (broker != null) {
+      broker.close();
+      broker = null;
+    }
+    if (inVmName != null) {
+      InVmBrokers.unregister(inVmName);
+    }
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  @AfterEach
+  void closeConnections() {
+    for (Connection c : jmsConnections) {
+      try {
+        c.close();
+      } catch (JMSException | RuntimeException ignored) {
+        // the test may have broken it on purpose
+      }
+    }
+    jmsConnections.clear();
+    for (com.rabbitmq.client.Connection c : amqpConnections) {
+      if (c.isOpen()) {
+        c.abort(5000);
+      }
+    }
+    amqpConnections.clear();
+  }
+
+  /** Stops the in-process broker now, closing every connection with 320 CONNECTION_FORCED. */
+  protected static void stopBrokerNow() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(broker != null, "needs the in-process broker");
+    broker.close();
+    broker = null;
+  }
+
+  /** The in-process broker (null against an external one). */
+  protected static Broker broker() {
+    return broker;
+  }
+
+  protected static String brokerUri() {
+    return EXTERNAL_URI != null ? EXTERNAL_URI : "amqp://guest:guest@127.0.0.1:" + broker.port();
+  }
+
+  /** A factory for the transport under test: in-VM with {@link #IN_VM}, else the network. */
+  protected WarrenConnectionFactory factory() {
+    return new WarrenConnectionFactory(
+        IN_VM && EXTERNAL_URI == null ? "vm://" + inVmName : brokerUri());
+  }
+
+  /** A started JMS connection, closed after the test. */
+  protected Connection connection() throws JMSException {
+    Connection c = track(factory().createConnection());
+    c.start();
+    return c;
+  }
+
+  protected Connection track(Connection c) {
+    jmsConnections.add(c);
+    return c;
+  }
+
+  /** A plain AMQP connection from the RabbitMQ Java client, closed after the test. */
+  protected com.rabbitmq.client.Connection amqpConnection() throws Exception {
+    ConnectionFactory f = new ConnectionFactory();
+    f.setUri(URI.create(brokerUri()));
+    f.setAutomaticRecoveryEnabled(false);
+    f.setConnectionTimeout(5000);
+    com.rabbitmq.client.Connection c = f.newConnection();
+    amqpConnections.add(c);
+    return c;
+  }
+
+  protected static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID();
+  }
+
+  /** Polls {@code condition} until it holds, failing after {@link #WAIT_MILLIS}. */
+  protected static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  protected static <T> T notNull(T value, String what) {
+    assertNotNull(value, what);
+    return value;
+  }
+}
