@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.protocol.ReplyCode;
+import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.security.Authenticator;
 import io.warrenmq.broker.session.AmqpConnection;
 import io.warrenmq.broker.session.BrokerServices;
@@ -53,7 +54,8 @@ public final class Broker implements AutoCloseable, BrokerServices {
     this.config = config;
     this.memoryLimit =
         (long) (Runtime.getRuntime().maxMemory() * config.limits().memoryHighWatermark());
-    this.store = H2Store.open(config.dataDir(), memory, H2Store.PagingLimits.defaults());
+    this.store =
+        H2Store.open(config.dataDir(), memory, H2Store.PagingLimits.forWatermark(memoryLimit));
     Map<String, BrokerConfig.User> users = new LinkedHashMap<>();
     Map<String, Set<String>> permissions = new LinkedHashMap<>();
     try {
@@ -278,6 +280,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
     }
     server.close();
     server = null;
+    for (VirtualHost v : vhosts.values()) {
+      v.queues().forEach(Queue::close);
+    }
     store.close();
     LOG.log(Level.INFO, "stopped");
   }

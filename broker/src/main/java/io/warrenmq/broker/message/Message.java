@@ -29,6 +29,7 @@ public final class Message extends AbstractReferenceCounted {
 
   private volatile BasicProperties properties;
   private volatile long storeId;
+  private volatile Settlement settlement;
   private volatile ByteBuf encodedProperties;
 
   private Message(
@@ -154,6 +155,28 @@ public final class Message extends AbstractReferenceCounted {
 
   public void storeId(long id) {
     storeId = id;
+  }
+
+  /**
+   * Told when a queue that took a message lets go of it because a consumer acknowledged it (or
+   * rejected it without requeue). The publisher's channel uses it to confirm a persistent message
+   * that every queue has already settled without waiting for the disk, as RabbitMQ does.
+   */
+  public interface Settlement {
+    void settledByQueue();
+  }
+
+  /** Watches this message's settlements; set before the message is enqueued anywhere. */
+  public void watchSettlement(Settlement s) {
+    settlement = s;
+  }
+
+  /** A queue settled this message (see {@link Settlement}). */
+  public void settledByQueue() {
+    Settlement s = settlement;
+    if (s != null) {
+      s.settledByQueue();
+    }
   }
 
   /** A copy of this message's envelope with other properties, sharing the body. */

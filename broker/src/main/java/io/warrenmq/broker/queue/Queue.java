@@ -194,6 +194,7 @@ public final class Queue implements Destination {
     } finally {
       lock.unlock();
     }
+    entry.message().settledByQueue();
     entry.message().release();
   }
 
@@ -305,6 +306,25 @@ public final class Queue implements Destination {
     }
     notifyReleased(released);
     return dropped;
+  }
+
+  /**
+   * The broker is stopping: lets go of the messages held on the heap, leaving stored ones for the
+   * next start. Later calls find the queue as if deleted.
+   */
+  public void close() {
+    lock.lock();
+    try {
+      if (deleted) {
+        return;
+      }
+      deleted = true;
+      storage.close();
+      consumers.clear();
+      waiting.clear();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private List<BackpressureListener> releaseWaiters() {

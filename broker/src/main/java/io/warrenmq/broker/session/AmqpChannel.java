@@ -85,7 +85,14 @@ final class AmqpChannel implements ChannelMethodHandler {
   private boolean confirmMode;
   private long publishSequence;
   private long ackedUpTo;
-  private final java.util.ArrayDeque<Long> unsynced = new java.util.ArrayDeque<>();
+
+  /** Persistent publishes waiting for the disk (or for every queue to settle them), in order. */
+  private final java.util.LinkedHashSet<Long> unsynced = new java.util.LinkedHashSet<>();
+
+  /** Publishes every queue settled before the disk synced them; filled by consumers' threads. */
+  private final java.util.Queue<Long> settledEarly = PlatformDependent.newMpscQueue();
+
+  private final AtomicBoolean settledEarlyScheduled = new AtomicBoolean();
   private long lastPersisted;
   private long syncRequestedUpTo;
 
@@ -121,9 +128,7 @@ final class AmqpChannel implements ChannelMethodHandler {
           ByteBuf p = frame.payload();
           method = AmqpMethod.decode(p.readUnsignedShort(), p.readUnsignedShort(), p);
           if (assembler.inProgress()) {
-            throw AmqpException.connection(
-                ReplyCode.UNEXPECTED_FRAME,
-                "expected content header for class 60, got non content header frame instead");
+            throw assembler.unexpectedMethod();
           }
           if (method.hasContent() && method instanceof BasicPublish) {
             assembler.start(method);
@@ -188,7 +193,10 @@ final class AmqpChannel implements ChannelMethodHandler {
         e.text());
     release();
     state = State.CLOSING;
-    connection.send(number, new ChannelClose(e.code().code(), e.text(), e.classId(), e.methodId()));
+    connection.send(
+        number,
+        new ChannelClose(
+            e.code().code(), AmqpConnection.shortString(e.text()), e.classId(), e.methodId()));
   }
 
   /**
@@ -215,11 +223,60 @@ final class AmqpChannel implements ChannelMethodHandler {
    * confirmed once routed, persistent ones once on disk, and an ack never runs ahead of either.
    */
   private void sendConfirms() {
-    long upTo = (unsynced.isEmpty() ? publishSequence + 1 : unsynced.peekFirst()) - 1;
+    long upTo = (unsynced.isEmpty() ? publishSequence + 1 : unsynced.iterator().next()) - 1;
     if (upTo > ackedUpTo && state == State.OPEN) {
       connection.send(number, new BasicAck(upTo, upTo - ackedUpTo > 1));
       ackedUpTo = upTo;
     }
+  }
+
+  /**
+   * A persistent message every queue has settled (a consumer acknowledged it) needs the disk no
+   * more: as RabbitMQ does, it is confirmed at once rather than after the next sync. With consumers
+   * that keep up, most confirms then wait for no fsync at all.
+   */
+  private final class EarlyConfirm extends AtomicInteger implements Message.Settlement {
+    private static final long serialVersionUID = 1L;
+    private final long sequence;
+
+    EarlyConfirm(long sequence, int queues) {
+      super(queues);
+      this.sequence = sequence;
+    }
+
+    @Override
+    public void settledByQueue() {
+      if (decrementAndGet() == 0) {
+        settledEarly.add(sequence);
+        if (settledEarlyScheduled.compareAndSet(false, true)) {
+          connection.context().executor().execute(AmqpChannel.this::confirmSettled);
+        }
+      }
+    }
+  }
+
+  /** On this channel's loop: confirms the publishes settled before their sync. */
+  private void confirmSettled() {
+    settledEarlyScheduled.set(false);
+    List<Long> confirmed = null;
+    for (Long seq = settledEarly.poll(); seq != null; seq = settledEarly.poll()) {
+      if (state == State.OPEN && unsynced.remove(seq)) {
+        if (confirmed == null) {
+          confirmed = new ArrayList<>();
+        }
+        confirmed.add(seq);
+      }
+    }
+    if (confirmed == null) {
+      return;
+    }
+    sendConfirms(); // the contiguous prefix, with one multiple ack
+    for (long seq : confirmed) {
+      if (seq > ackedUpTo) {
+        connection.send(number, new BasicAck(seq, false));
+      }
+    }
+    connection.socket().flush();
   }
 
   /** The store synced everything up to publish {@code upTo}, or failed to: nack what it lost. */
@@ -227,8 +284,12 @@ final class AmqpChannel implements ChannelMethodHandler {
     if (state != State.OPEN) {
       return;
     }
-    while (!unsynced.isEmpty() && unsynced.peekFirst() <= upTo) {
-      long seq = unsynced.pollFirst();
+    for (java.util.Iterator<Long> it = unsynced.iterator(); it.hasNext(); ) {
+      long seq = it.next();
+      if (seq > upTo) {
+        break;
+      }
+      it.remove();
       if (failure != null) {
         if (seq - 1 > ackedUpTo) {
           connection.send(number, new BasicAck(seq - 1, seq - 1 - ackedUpTo > 1));
@@ -704,9 +765,13 @@ final class AmqpChannel implements ChannelMethodHandler {
         txPublishes.add(new TxPublish(msg, List.copyOf(routes.destinations()), m.mandatory()));
         return;
       }
+      boolean watch = confirmMode && !routes.destinations().isEmpty() && msg.persistent();
+      if (watch) {
+        msg.watchSettlement(new EarlyConfirm(publishSequence, routes.destinations().size()));
+      }
       deliverToQueues(msg, routes.destinations(), m.mandatory());
-      if (confirmMode && msg.storeId() != 0) {
-        unsynced.addLast(publishSequence);
+      if (watch && msg.storeId() != 0) {
+        unsynced.add(publishSequence);
         lastPersisted = publishSequence;
       }
     } finally {

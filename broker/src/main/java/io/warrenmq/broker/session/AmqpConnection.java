@@ -158,16 +158,24 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     } catch (AmqpException e) {
       closeWithError(e);
     } catch (UnknownMethodException e) {
+      // AMQP 0-9-1 §1.2: 540 for functionality the server does not implement. (RabbitMQ drops the
+      // socket without a close.)
       closeWithError(
-          AmqpException.connection(
-              ReplyCode.COMMAND_INVALID,
-              "unknown method class %d method %d",
-              e.classId(),
-              e.methodId()));
+          String.format(
+              "NOT_IMPLEMENTED - unknown method class %d method %d", e.classId(), e.methodId()),
+          ReplyCode.NOT_IMPLEMENTED,
+          e.classId(),
+          e.methodId());
     } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+      // The frame decoder let only method frames of 4 octets or more through. The arguments are
+      // shown as RabbitMQ shows them, as far as a reply text (255 octets) can hold them.
+      ByteBuf p = frame.payload();
       closeWithError(
-          AmqpException.connection(
-              ReplyCode.SYNTAX_ERROR, "malformed frame on channel %d: %s", frame.channel(), e));
+          "FRAME_ERROR - cannot decode "
+              + Frame.erlangBinary(p, 4, Math.min(p.writerIndex() - 4, 64), false),
+          ReplyCode.FRAME_ERROR,
+          p.getUnsignedShort(0),
+          p.getUnsignedShort(2));
     } finally {
       frame.release();
     }
@@ -252,14 +260,14 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     if (frame.type() == Frame.HEARTBEAT) {
       if (number != 0) {
         throw AmqpException.connection(
-            ReplyCode.FRAME_ERROR, "heartbeat frame on channel %d", number);
+            ReplyCode.UNEXPECTED_FRAME, "%s", Frame.describe(frame.type(), frame.payload()));
       }
       return;
     }
     if (number == 0) {
       if (frame.type() != Frame.METHOD) {
         throw AmqpException.connection(
-            ReplyCode.UNEXPECTED_FRAME, "content frame of type %d on channel 0", frame.type());
+            ReplyCode.UNEXPECTED_FRAME, "%s", Frame.describe(frame.type(), frame.payload()));
       }
       ByteBuf p = frame.payload();
       AmqpMethod method = AmqpMethod.decode(p.readUnsignedShort(), p.readUnsignedShort(), p);
@@ -291,6 +299,14 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   private void openChannel(Frame frame) throws AmqpException {
     int number = frame.channel();
+    // RabbitMQ limits how many channels are open, not their numbers (rabbit_reader).
+    if (channels.size() >= channelMax) {
+      throw AmqpException.connection(
+          ReplyCode.NOT_ALLOWED,
+          "number of channels opened (%d) has reached the negotiated channel_max (%d)",
+          channels.size(),
+          channelMax);
+    }
     AmqpMethod method = null;
     if (frame.type() == Frame.METHOD) {
       ByteBuf p = frame.payload();
@@ -298,14 +314,6 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     }
     if (!(method instanceof AmqpMethod.ChannelOpen)) {
       throw AmqpException.connection(ReplyCode.CHANNEL_ERROR, "expected 'channel.open'")
-          .causedBy(method);
-    }
-    if (number > channelMax) {
-      throw AmqpException.connection(
-              ReplyCode.CHANNEL_ERROR,
-              "channel number %d exceeds the negotiated channel_max %d",
-              number,
-              channelMax)
           .causedBy(method);
     }
     AmqpChannel ch = new AmqpChannel(this, number);
@@ -482,6 +490,15 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     forceClose(e.code().code(), e.text(), e.classId(), e.methodId());
   }
 
+  /** Like {@link #closeWithError(AmqpException)}, naming a method that has no record. */
+  private void closeWithError(String text, ReplyCode code, int classId, int methodId) {
+    if (state == State.CLOSED || state == State.CLOSING) {
+      return;
+    }
+    LOG.log(Level.WARNING, "closing connection {0}: {1}", peer(), text);
+    forceClose(code.code(), text, classId, methodId);
+  }
+
   /** Sends connection.close and closes the socket on close-ok or after a short wait. */
   public void forceClose(int code, String text, int classId, int methodId) {
     if (state == State.CLOSED || state == State.CLOSING || !ctx.channel().isActive()) {
@@ -493,7 +510,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     }
     channels.clear();
     ctx.channel().config().setAutoRead(true);
-    send(0, new ConnectionClose(code, text, classId, methodId));
+    send(0, new ConnectionClose(code, shortString(text), classId, methodId));
     ctx.flush();
     ctx.executor().schedule(() -> ctx.close(), CLOSE_OK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
@@ -620,6 +637,19 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   String peer() {
     return String.valueOf(ctx.channel().remoteAddress());
+  }
+
+  /** {@code text} cut to the 255 octets of UTF-8 a reply text may hold (AMQP 0-9-1 §4.2.5.3). */
+  static String shortString(String text) {
+    byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (utf8.length <= 255) {
+      return text;
+    }
+    int end = 255;
+    while ((utf8[end] & 0xC0) == 0x80) { // do not split a character
+      end--;
+    }
+    return new String(utf8, 0, end, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   static void releaseQuietly(Object o) {

@@ -45,18 +45,25 @@ final class ContentAssembler {
    * @return the content when the body is empty, else null
    */
   Content header(ByteBuf payload) throws AmqpException {
-    if (method == null || properties != null) {
-      throw unexpected("content header");
+    if (method == null) {
+      throw expectedMethod();
+    }
+    if (properties != null) {
+      throw expectedBody();
     }
     int classId = payload.readUnsignedShort();
-    payload.skipBytes(2); // weight, unused
+    int weight = payload.readUnsignedShort(); // must be zero (AMQP 0-9-1 §4.2.6.1)
     expected = payload.readLong();
+    if (weight != 0) {
+      throw expectedHeader();
+    }
     if (classId != BASIC_CLASS_ID) {
       throw AmqpException.connection(
-          ReplyCode.FRAME_ERROR,
-          "content header for class %d, expected %d",
-          classId,
-          BASIC_CLASS_ID);
+              ReplyCode.UNEXPECTED_FRAME,
+              "expected content header for class %d, got one for class %d instead",
+              BASIC_CLASS_ID,
+              classId)
+          .causedBy(method);
     }
     if (expected < 0 || expected > maxMessageSize) {
       AmqpMethod m = method;
@@ -78,17 +85,18 @@ final class ContentAssembler {
    * @return the content when the body is complete, else null
    */
   Content body(ByteBuf payload, ByteBufAllocator alloc) throws AmqpException {
+    if (method == null) {
+      throw expectedMethod();
+    }
     if (properties == null) {
-      throw unexpected("content body");
+      throw expectedHeader();
     }
     int length = payload.readableBytes();
     long have = body == null ? 0 : body.readableBytes();
     if (have + length > expected) {
       throw AmqpException.connection(
-          ReplyCode.FRAME_ERROR,
-          "content body of %d octets exceeds the announced size %d",
-          have + length,
-          expected);
+              ReplyCode.FRAME_ERROR, "content body frame exceeds remaining content size")
+          .causedBy(method);
     }
     if (body == null) {
       body = payload.retainedSlice();
@@ -127,8 +135,29 @@ final class ContentAssembler {
     }
   }
 
-  private static AmqpException unexpected(String what) {
+  /** A method frame arrived while this content is incomplete. */
+  AmqpException unexpectedMethod() {
+    return properties == null ? expectedHeader() : expectedBody();
+  }
+
+  // The texts are RabbitMQ's (rabbit_command_assembler), naming the method whose content is due.
+
+  private static AmqpException expectedMethod() {
     return AmqpException.connection(
-        ReplyCode.UNEXPECTED_FRAME, "%s frame without a preceding content method", what);
+        ReplyCode.UNEXPECTED_FRAME, "expected method frame, got non method frame instead");
+  }
+
+  private AmqpException expectedHeader() {
+    return AmqpException.connection(
+            ReplyCode.UNEXPECTED_FRAME,
+            "expected content header for class %d, got non content header frame instead",
+            BASIC_CLASS_ID)
+        .causedBy(method);
+  }
+
+  private AmqpException expectedBody() {
+    return AmqpException.connection(
+            ReplyCode.UNEXPECTED_FRAME, "expected content body, got non content body frame instead")
+        .causedBy(method);
   }
 }

@@ -46,4 +46,7 @@ public interface QueueStorage {
 
   /** The queue was deleted: everything it kept goes. */
   void destroy();
+
+  /** The broker is stopping: releases the messages held on the heap; what is stored stays. */
+  void close();
 }

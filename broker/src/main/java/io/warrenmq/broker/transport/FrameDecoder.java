@@ -10,8 +10,10 @@ import java.util.List;
  * Cuts the byte stream into {@link Frame}s (AMQP 0-9-1 §4.2.3). An explicit state machine of one
  * state: a frame states its size, so the decoder waits for 7 + size + 1 octets and decodes once.
  *
- * <p>A frame larger than the negotiated frame_max, or one that does not end in 0xCE, is a
- * connection error (501 FRAME_ERROR): the decoder raises {@link FrameException} and stops reading.
+ * <p>A frame larger than the negotiated frame_max, one that does not end in 0xCE, or one of an
+ * unknown type or too short for its type, is a connection error (501 FRAME_ERROR): the decoder
+ * raises {@link FrameException} with RabbitMQ's text. After the first two it has lost the frame
+ * boundaries and discards all further input; after the others it keeps decoding.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
@@ -36,41 +38,51 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     while (in.readableBytes() >= 7) {
       int start = in.readerIndex();
       int type = in.getUnsignedByte(start);
-      int channel = in.getUnsignedShort(start + 1);
       long size = in.getUnsignedInt(start + 3);
-      if (size + Frame.OVERHEAD > frameMax) {
+      // Like RabbitMQ, let the payload itself reach frame_max: clients often forget the 8 octets
+      // of framing when they cut content into frames.
+      if (size > frameMax) {
         fail(in);
         throw new FrameException(
-            "frame of type "
-                + type
-                + " on channel "
-                + channel
-                + " is "
-                + (size + Frame.OVERHEAD)
-                + " octets, larger than frame_max "
-                + frameMax);
+            String.format(
+                "type %d, all octets = <<>>: {frame_too_large,%d,%d}",
+                type, size, frameMax - Frame.OVERHEAD));
       }
       if (in.readableBytes() < size + Frame.OVERHEAD) {
         return;
       }
+      int channel = in.getUnsignedShort(start + 1);
+      ByteBuf payload = in.slice(start + 7, (int) size);
       int end = in.getUnsignedByte(start + 7 + (int) size);
       if (end != Frame.END) {
+        String error = Frame.describe(type, payload) + ": {invalid_frame_end_marker," + end + "}";
         fail(in);
-        throw new FrameException(
-            String.format(
-                "frame of type %d on channel %d ends in 0x%02X, not 0xCE", type, channel, end));
+        throw new FrameException(error);
       }
-      if (type != Frame.METHOD
-          && type != Frame.HEADER
-          && type != Frame.BODY
-          && type != Frame.HEARTBEAT) {
-        fail(in);
-        throw new FrameException("unknown frame type " + type + " on channel " + channel);
+      if (!wellFormed(type, (int) size)) {
+        // Still in step with the stream: skip the frame, and keep reading for the close-ok.
+        String error = Frame.describe(type, payload) + ": unknown_frame";
+        in.skipBytes((int) size + Frame.OVERHEAD);
+        throw new FrameException(error);
       }
-      ByteBuf payload = in.retainedSlice(start + 7, (int) size);
       in.skipBytes((int) size + Frame.OVERHEAD);
-      out.add(new Frame(type, channel, payload));
+      out.add(new Frame(type, channel, payload.retain()));
     }
+  }
+
+  /**
+   * Whether a frame of this type may have this payload size: a method names its class and method (4
+   * octets), a content header holds class, weight and body size (12), a heartbeat is empty (AMQP
+   * 0-9-1 §4.2.6, §4.2.7). RabbitMQ calls anything else an unknown frame.
+   */
+  private static boolean wellFormed(int type, int size) {
+    return switch (type) {
+      case Frame.METHOD -> size >= 4;
+      case Frame.HEADER -> size >= 12;
+      case Frame.BODY -> true;
+      case Frame.HEARTBEAT -> size == 0;
+      default -> false;
+    };
   }
 
   private void fail(ByteBuf in) {

@@ -121,6 +121,11 @@ final class BrokerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGTERM, as a service manager stops it: the broker's shutdown hook runs. */
+  void terminate() {
+    process.destroy();
+  }
+
   /** SIGKILL, as a crash or an OOM killer would: no shutdown hook, no final commit. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -120,8 +120,8 @@ public abstract class BrokerTestSupport {
       factory.setPort(broker.port());
     }
     factory.setAutomaticRecoveryEnabled(false);
-    factory.setConnectionTimeout(5000);
-    factory.setHandshakeTimeout(5000);
+    factory.setConnectionTimeout(15_000);
+    factory.setHandshakeTimeout(15_000);
     factory.setChannelRpcTimeout(10_000);
     return factory;
   }

@@ -155,6 +155,50 @@ class ConfirmIT extends MessagingSupport {
     await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> readyCount(queue) == 1000);
   }
 
+  /**
+   * Persistent messages on a durable queue with a consumer that acks as fast as they come: each is
+   * confirmed either after the sync that made it durable or, as in RabbitMQ, as soon as the queue
+   * has it acknowledged — every one confirmed, none nacked, none confirmed twice on its own.
+   */
+  @Test
+  void persistentMessagesAckedByAFastConsumerAreEachConfirmedAndNoneNacked() throws Exception {
+    var connection = newConnection();
+    Channel publisher = connection.createChannel();
+    Channel consumer = connection.createChannel();
+    String queue = "confirm-durable-" + java.util.UUID.randomUUID();
+    publisher.queueDeclare(queue, true, false, true, null);
+    consumer.basicQos(50);
+    java.util.concurrent.atomic.AtomicInteger consumed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    consumer.basicConsume(
+        queue,
+        false,
+        (tag, d) -> {
+          consumer.basicAck(d.getEnvelope().getDeliveryTag(), false);
+          consumed.incrementAndGet();
+        },
+        tag -> {});
+    publisher.confirmSelect();
+    List<String> acks = new CopyOnWriteArrayList<>();
+    NavigableSet<Long> unconfirmed = new ConcurrentSkipListSet<>();
+    publisher.addConfirmListener(recorder(acks, unconfirmed));
+    AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
+    int messages = 3000;
+    for (int i = 0; i < messages; i++) {
+      unconfirmed.add(publisher.getNextPublishSeqNo());
+      publisher.basicPublish("", queue, persistent, ("m" + i).getBytes(UTF_8));
+    }
+
+    await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(unconfirmed::isEmpty);
+    await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> consumed.get() == messages);
+    assertTrue(acks.stream().noneMatch(a -> a.startsWith("nack")), () -> "nacks: " + acks);
+    List<String> single = acks.stream().filter(a -> !a.endsWith("multiple")).toList();
+    assertEquals(single.size(), single.stream().distinct().count(), () -> "repeated: " + acks);
+    assertTrue(
+        acks.stream().allMatch(a -> Long.parseLong(a.split(" ")[1]) <= messages),
+        () -> "a confirm for a tag never used: " + acks);
+  }
+
   @Test
   void confirmsAreCountedPerChannel() throws Exception {
     var connection = newConnection();

@@ -76,8 +76,8 @@ final class H2QueueStorage implements QueueStorage {
     H2Store.PagingLimits limits = store.paging();
     Message m = entry.message();
     if (pagedCount == 0
-        && head.size() < limits.messages()
-        && headBytes + m.bodySize() <= limits.bytes()) {
+        && ((head.size() < limits.messages() && headBytes + m.bodySize() <= limits.bytes())
+            || store.belowSharedPagingLimit())) {
       if (writesThrough(entry)) {
         map().put(entry.sequence(), Records.reference(store.persist(m), false));
       }
@@ -201,6 +201,15 @@ final class H2QueueStorage implements QueueStorage {
   }
 
   @Override
+  public void close() {
+    for (QueueEntry e : head) {
+      e.message().release();
+    }
+    head.clear();
+    headBytes = 0;
+  }
+
+  @Override
   public void destroy() {
     for (QueueEntry e : head) {
       e.message().release();
@@ -209,7 +218,7 @@ final class H2QueueStorage implements QueueStorage {
     headBytes = 0;
     pagedCount = 0;
     if (map != null) {
-      store.dropQueueMap(map);
+      store.dropQueueMap(map, durable);
       map = null;
     }
   }

@@ -80,10 +80,27 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
   private final PagingLimits paging;
   private final GroupCommit commit;
 
-  /** How much of a queue stays on the heap before its tail is paged out to the store. */
-  public record PagingLimits(int messages, long bytes) {
+  /**
+   * How much of a queue stays on the heap before its tail is paged out to the store: every queue
+   * may keep {@code messages} messages and {@code bytes} octets; beyond that it keeps taking
+   * messages on the heap only while all messages in the broker hold less than {@code sharedBytes}
+   * (RabbitMQ pages at half its memory high watermark; so does the broker's default).
+   */
+  public record PagingLimits(int messages, long bytes, long sharedBytes) {
+
+    /** Limits with no shared allowance: each queue pages past its own bound. */
+    public PagingLimits(int messages, long bytes) {
+      this(messages, bytes, 0);
+    }
+
+    /** The per-queue bounds alone, with no shared allowance. */
     public static PagingLimits defaults() {
       return new PagingLimits(8192, 8L * 1024 * 1024);
+    }
+
+    /** The defaults, paging at half of {@code memoryHighWatermarkBytes}. */
+    public static PagingLimits forWatermark(long memoryHighWatermarkBytes) {
+      return new PagingLimits(8192, 8L * 1024 * 1024, memoryHighWatermarkBytes / 2);
     }
   }
 
@@ -321,7 +338,15 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     return mv.openMap(name);
   }
 
-  void dropQueueMap(MVMap<Long, byte[]> map) {
+  /**
+   * Removes a deleted queue's map. Only a durable queue's map refers to shared message records; a
+   * non-durable queue's holds its paged messages inline, so it goes without being read.
+   */
+  void dropQueueMap(MVMap<Long, byte[]> map, boolean durable) {
+    if (!durable) {
+      mv.removeMap(map);
+      return;
+    }
     for (Iterator<byte[]> it = map.values().iterator(); it.hasNext(); ) {
       byte[] entry = it.next();
       if (Records.isReference(entry)) {
@@ -378,6 +403,11 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
 
   PagingLimits paging() {
     return paging;
+  }
+
+  /** Whether messages across the broker hold less than the shared paging allowance. */
+  boolean belowSharedPagingLimit() {
+    return paging.sharedBytes() > 0 && memory.bytes() < paging.sharedBytes();
   }
 
   // ------------------------------------------------------------------ recovery

@@ -70,6 +70,11 @@ public final class MemoryQueueStorage implements QueueStorage {
   }
 
   @Override
+  public void close() {
+    purge();
+  }
+
+  @Override
   public int size() {
     return ready.size();
   }
