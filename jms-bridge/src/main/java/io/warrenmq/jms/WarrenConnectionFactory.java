@@ -4,6 +4,7 @@ import io.warrenmq.jms.amqp.AmqpBrokerLink;
 import io.warrenmq.jms.link.BrokerLink;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.message.WarrenObjectMessage;
+import io.warrenmq.jms.vm.VmBrokerLink;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSContext;
@@ -21,7 +22,9 @@ import java.util.List;
 /**
  * The provider's entry point, configured by a broker URI: {@code amqp://user:pass@host:port/vhost}
  * (or {@code amqps://}) reaches a broker over the network with the RabbitMQ Java client, so it
- * works with RabbitMQ too.
+ * works with RabbitMQ too; {@code vm://user:pass@NAME/vhost} calls a WarrenMQ broker running in the
+ * same JVM under that name ({@code vm://default} for one started with the default configuration),
+ * without sockets.
  *
  * <pre>{@code
  * ConnectionFactory factory = new WarrenConnectionFactory("amqp://guest:guest@localhost:5672");
@@ -54,8 +57,9 @@ public class WarrenConnectionFactory
   public void setUri(String uri) {
     URI parsed = URI.create(uri);
     String scheme = parsed.getScheme();
-    if (!"amqp".equals(scheme) && !"amqps".equals(scheme)) {
-      throw new IllegalArgumentException("a broker URI is amqp://… or amqps://…, not " + uri);
+    if (!"amqp".equals(scheme) && !"amqps".equals(scheme) && !"vm".equals(scheme)) {
+      throw new IllegalArgumentException(
+          "a broker URI is amqp://…, amqps://… or vm://…, not " + uri);
     }
     this.uri = uri;
   }
@@ -128,7 +132,11 @@ public class WarrenConnectionFactory
   WarrenConnection connect(String user, String password) throws JMSException {
     BrokerLink link;
     try {
-      link = AmqpBrokerLink.connect(URI.create(uri), user, password, "warren-jms");
+      URI parsed = URI.create(uri);
+      link =
+          "vm".equals(parsed.getScheme())
+              ? VmBrokerLink.connect(parsed, user, password)
+              : AmqpBrokerLink.connect(parsed, user, password, "warren-jms");
     } catch (LinkException e) {
       throw JmsErrors.jms("cannot connect", e);
     }

@@ -27,6 +27,10 @@ import org.junit.jupiter.api.BeforeAll;
  * connections (network transport) and plain RabbitMQ Java client connections to it, closed after
  * each test. With {@code -Dwarren.test.uri=amqp://guest:guest@127.0.0.1:5673} the tests run against
  * another broker instead, such as a real RabbitMQ.
+ *
+ * <p>The JMS connections' transport is {@link #jmsUri()}: the network by default; the {@code Vm…IT}
+ * subclasses run the same tests over the in-VM transport (plain AMQP clients still connect over the
+ * network, so interop tests mix both).
  */
 public abstract class JmsTestSupport {
   protected static final long WAIT_MILLIS = 5_000;
@@ -92,8 +96,20 @@ public abstract class JmsTestSupport {
     return EXTERNAL_URI != null ? EXTERNAL_URI : "amqp://guest:guest@127.0.0.1:" + broker.port();
   }
 
+  /** The URI JMS connections use; in-VM test classes override it. */
+  protected String jmsUri() {
+    return brokerUri();
+  }
+
+  /** The in-VM URI of the in-process broker; skips the test against an external broker. */
+  protected static String vmUri() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        EXTERNAL_URI == null, "the in-VM transport needs the in-process broker");
+    return "vm://guest:guest@" + BrokerConfig.DEFAULT_NAME;
+  }
+
   protected WarrenConnectionFactory factory() {
-    return new WarrenConnectionFactory(brokerUri());
+    return new WarrenConnectionFactory(jmsUri());
   }
 
   /** A started JMS connection, closed after the test. */
