@@ -100,10 +100,6 @@ final class VmConsumer implements QueueConsumer {
     cancelled = true;
   }
 
-  boolean cancelled() {
-    return cancelled;
-  }
-
   Queue queue() {
     return queue;
   }

@@ -317,11 +317,16 @@ final class VmLinkSession implements LinkSession {
     return tag;
   }
 
-  /** On the executor: gives a delivery its tag and the handler, or back to its queue. */
+  /**
+   * On the executor: gives a delivery its tag and the handler, or back to its queue once the
+   * session is closed. A consumer cancelled since still gets it: the queue dispatched it before the
+   * cancel, and {@link #cancel} promises the handler every such delivery (the JMS layer then
+   * returns what it holds, in tag order, within its transaction).
+   */
   void handOver(VmConsumer consumer, QueueEntry entry) {
     long tag;
     synchronized (this) {
-      if (!open || consumer.cancelled()) {
+      if (!open) {
         tag = 0;
       } else {
         tag = ++deliveryTag;
