@@ -166,12 +166,14 @@ public final class VmBrokerLink implements BrokerLink {
   /** The broker is stopping: everything goes, and the owner hears of it as of a lost connection. */
   private void brokerClosing() {
     if (release()) {
-      failureListener.accept(
+      LinkException lost =
           new LinkException(
               "connection lost: CONNECTION_FORCED - broker forced connection closure with reason"
                   + " 'shutdown'",
               ReplyCode.CONNECTION_FORCED.code(),
-              null));
+              null);
+      // On a thread of the link's, as BrokerLink promises, not on the one closing the broker.
+      pool.execute(() -> failureListener.accept(lost));
     }
   }
 
