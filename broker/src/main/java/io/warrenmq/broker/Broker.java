@@ -189,6 +189,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
         config.host(),
         broker.port(),
         broker.memoryLimit / (1024 * 1024));
+    LocalBrokers.register(config.name(), broker);
     return broker;
   }
 
@@ -261,6 +262,8 @@ public final class Broker implements AutoCloseable, BrokerServices {
       return;
     }
     LOG.log(Level.INFO, "shutting down: closing {0} connections", connections.size());
+    // In-VM clients go first, so that what they held is back in its queues before those close.
+    LocalBrokers.unregister(config.name(), this);
     server.stopAccepting();
     memoryCheck.cancel(false);
     diskCheck.cancel(false);

@@ -17,6 +17,8 @@ import java.util.Set;
  * @param vhosts the virtual hosts that exist at start
  * @param permissions per user, the vhosts they may use
  * @param limits protocol and resource limits
+ * @param name the name under which clients in the same JVM find the running broker ({@link
+ *     LocalBrokers}); {@code default} unless set
  */
 public record BrokerConfig(
     String host,
@@ -25,7 +27,23 @@ public record BrokerConfig(
     Map<String, User> users,
     Set<String> vhosts,
     Map<String, Set<String>> permissions,
-    Limits limits) {
+    Limits limits,
+    String name) {
+
+  /** The name a broker has in its JVM unless configured otherwise. */
+  public static final String DEFAULT_NAME = "default";
+
+  /** The configuration without a name, which is then {@value #DEFAULT_NAME}. */
+  public BrokerConfig(
+      String host,
+      int port,
+      Path dataDir,
+      Map<String, User> users,
+      Set<String> vhosts,
+      Map<String, Set<String>> permissions,
+      Limits limits) {
+    this(host, port, dataDir, users, vhosts, permissions, limits, DEFAULT_NAME);
+  }
 
   /**
    * A user.
@@ -105,30 +123,34 @@ public record BrokerConfig(
   }
 
   public BrokerConfig withHost(String host) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
   }
 
   public BrokerConfig withPort(int port) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
   }
 
   public BrokerConfig withDataDir(Path dataDir) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
   }
 
   public BrokerConfig withUsers(Map<String, User> users) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
   }
 
   public BrokerConfig withVhosts(Set<String> vhosts) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
   }
 
   public BrokerConfig withPermissions(Map<String, Set<String>> permissions) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
   }
 
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+  }
+
+  public BrokerConfig withName(String name) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
   }
 }

@@ -1,10 +1,10 @@
 package io.warrenmq.jms;
 
 import io.warrenmq.jms.amqp.AmqpBrokerLink;
-import io.warrenmq.jms.invm.InVmBrokerLink;
 import io.warrenmq.jms.link.BrokerLink;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.message.WarrenObjectMessage;
+import io.warrenmq.jms.vm.VmBrokerLink;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSContext;
@@ -22,8 +22,9 @@ import java.util.List;
 /**
  * The provider's entry point, configured by a broker URI: {@code amqp://user:pass@host:port/vhost}
  * (or {@code amqps://}) reaches a broker over the network with the RabbitMQ Java client, so it
- * works with RabbitMQ too; {@code vm://NAME} reaches the broker of this JVM registered under NAME
- * with {@link io.warrenmq.jms.invm.InVmBrokers#register}, through direct calls.
+ * works with RabbitMQ too; {@code vm://user:pass@NAME/vhost} calls a WarrenMQ broker running in the
+ * same JVM under that name ({@code vm://default} for one started with the default configuration),
+ * without sockets.
  *
  * <pre>{@code
  * ConnectionFactory factory = new WarrenConnectionFactory("amqp://guest:guest@localhost:5672");
@@ -134,7 +135,7 @@ public class WarrenConnectionFactory
       URI parsed = URI.create(uri);
       link =
           "vm".equals(parsed.getScheme())
-              ? InVmBrokerLink.connect(parsed.getHost(), inVmVhost(parsed))
+              ? VmBrokerLink.connect(parsed, user, password)
               : AmqpBrokerLink.connect(parsed, user, password, "warren-jms");
     } catch (LinkException e) {
       throw JmsErrors.jms("cannot connect", e);
@@ -144,14 +145,6 @@ public class WarrenConnectionFactory
       connection.assignClientId(clientId);
     }
     return connection;
-  }
-
-  /**
-   * {@code vm://NAME} and {@code vm://NAME/} are vhost {@code /}; {@code vm://NAME/x} is {@code x}.
-   */
-  private static String inVmVhost(URI uri) {
-    String path = uri.getPath();
-    return path == null || path.isEmpty() || path.equals("/") ? "/" : path.substring(1);
   }
 
   @Override

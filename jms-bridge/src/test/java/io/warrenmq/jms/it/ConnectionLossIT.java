@@ -14,8 +14,6 @@ class ConnectionLossIT extends JmsTestSupport {
 
   @Test
   void theExceptionListenerHearsWhenTheBrokerGoesAway() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeFalse(
-        IN_VM, "a broker shutdown does not reach in-VM links yet");
     Connection connection = connection();
     BlockingQueue<JMSException> heard = new ArrayBlockingQueue<>(1);
     connection.setExceptionListener(heard::add);

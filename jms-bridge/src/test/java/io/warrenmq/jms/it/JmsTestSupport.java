@@ -6,7 +6,6 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.warrenmq.broker.Broker;
 import io.warrenmq.broker.BrokerConfig;
 import io.warrenmq.jms.WarrenConnectionFactory;
-import io.warrenmq.jms.invm.InVmBrokers;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
 import java.io.IOException;
@@ -25,19 +24,17 @@ import org.junit.jupiter.api.BeforeAll;
 
 /**
  * Starts one in-process broker on an ephemeral loopback port per test class, and hands out JMS
- * connections and plain RabbitMQ Java client connections to it, closed after each test. JMS uses
- * the network transport, or with {@code -Dwarren.jms.transport=invm} the in-VM one (the build runs
- * the tests both ways). With {@code -Dwarren.test.uri=amqp://guest:guest@127.0.0.1:5673} the tests
- * run against another broker instead, such as a real RabbitMQ.
+ * connections (network transport) and plain RabbitMQ Java client connections to it, closed after
+ * each test. With {@code -Dwarren.test.uri=amqp://guest:guest@127.0.0.1:5673} the tests run against
+ * another broker instead, such as a real RabbitMQ.
+ *
+ * <p>The JMS connections' transport is {@link #jmsUri()}: the network by default; the {@code Vm…IT}
+ * subclasses run the same tests over the in-VM transport (plain AMQP clients still connect over the
+ * network, so interop tests mix both).
  */
 public abstract class JmsTestSupport {
   protected static final long WAIT_MILLIS = 5_000;
   private static final String EXTERNAL_URI = System.getProperty("warren.test.uri");
-
-  /** {@code invm} runs the JMS side of every test over the in-VM transport. */
-  protected static final boolean IN_VM = "invm".equals(System.getProperty("warren.jms.transport"));
-
-  private static String inVmName;
 
   private static Broker broker;
   private static Path dataDir;
@@ -51,8 +48,6 @@ public abstract class JmsTestSupport {
       broker =
           Broker.start(
               BrokerConfig.defaults().withHost("127.0.0.1").withPort(0).withDataDir(dataDir));
-      inVmName = "test-" + UUID.randomUUID();
-      InVmBrokers.register(inVmName, broker);
     }
   }
 
@@ -61,9 +56,6 @@ public abstract class JmsTestSupport {
     if (broker != null) {
       broker.close();
       broker = null;
-    }
-    if (inVmName != null) {
-      InVmBrokers.unregister(inVmName);
     }
     try (Stream<Path> files = Files.walk(dataDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -104,10 +96,20 @@ public abstract class JmsTestSupport {
     return EXTERNAL_URI != null ? EXTERNAL_URI : "amqp://guest:guest@127.0.0.1:" + broker.port();
   }
 
-  /** A factory for the transport under test: in-VM with {@link #IN_VM}, else the network. */
+  /** The URI JMS connections use; in-VM test classes override it. */
+  protected String jmsUri() {
+    return brokerUri();
+  }
+
+  /** The in-VM URI of the in-process broker; skips the test against an external broker. */
+  protected static String vmUri() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        EXTERNAL_URI == null, "the in-VM transport needs the in-process broker");
+    return "vm://guest:guest@" + BrokerConfig.DEFAULT_NAME;
+  }
+
   protected WarrenConnectionFactory factory() {
-    return new WarrenConnectionFactory(
-        IN_VM && EXTERNAL_URI == null ? "vm://" + inVmName : brokerUri());
+    return new WarrenConnectionFactory(jmsUri());
   }
 
   /** A started JMS connection, closed after the test. */

@@ -1,0 +1,59 @@
+package io.warrenmq.jms.vm;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+
+/**
+ * Runs tasks one at a time, in the order given, on threads of a shared pool: each session's
+ * deliveries and confirms go through one of these, so they arrive in order and never on the thread
+ * of the queue that dispatched them (which holds that queue's lock).
+ */
+final class SerialExecutor implements Executor {
+
+  private final Executor pool;
+  private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+  private boolean running;
+  private volatile Thread runner;
+
+  SerialExecutor(Executor pool) {
+    this.pool = pool;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    synchronized (tasks) {
+      tasks.add(task);
+      if (running) {
+        return;
+      }
+      running = true;
+    }
+    pool.execute(this::drain);
+  }
+
+  /** Whether the calling thread is running one of this executor's tasks. */
+  boolean inExecutor() {
+    return runner == Thread.currentThread();
+  }
+
+  private void drain() {
+    runner = Thread.currentThread();
+    while (true) {
+      Runnable task;
+      synchronized (tasks) {
+        task = tasks.poll();
+        if (task == null) {
+          runner = null;
+          running = false;
+          return;
+        }
+      }
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        System.getLogger("io.warrenmq.jms")
+            .log(System.Logger.Level.WARNING, "in-VM delivery task failed", e);
+      }
+    }
+  }
+}
