@@ -261,12 +261,4 @@ class PayaraMicroIT {
       broker.close();
     }
   }
-
-  private static String logText0() {
-    try {
-      return logText();
-    } catch (IOException e) {
-      return "";
-    }
-  }
 }
