@@ -400,10 +400,22 @@ public class WarrenSession implements QueueSession, TopicSession {
     if (d == null) {
       throw new InvalidDestinationException("no destination");
     }
-    if (!(d instanceof WarrenDestination w)) {
-      throw new InvalidDestinationException("not a destination of this provider: " + d);
+    if (d instanceof WarrenDestination w) {
+      return w;
     }
-    return w;
+    // Another provider's (or an application server's) Queue or Topic is taken by its name, as
+    // JMS 3.1 §4.11 lets a provider do, so container-defined destinations work here too.
+    try {
+      if (d instanceof jakarta.jms.Queue q && q.getQueueName() != null) {
+        return new WarrenQueue(q.getQueueName());
+      }
+      if (d instanceof Topic t && t.getTopicName() != null) {
+        return new WarrenTopic(t.getTopicName());
+      }
+    } catch (JMSException e) {
+      throw new InvalidDestinationException("cannot read the destination's name: " + e);
+    }
+    throw new InvalidDestinationException("not a destination of this provider: " + d);
   }
 
   // ---- producers ---------------------------------------------------------------------------

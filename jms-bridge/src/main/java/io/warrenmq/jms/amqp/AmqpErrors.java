@@ -9,6 +9,12 @@ final class AmqpErrors {
   private AmqpErrors() {}
 
   static LinkException toLinkException(String what, Throwable e) {
+    // A refused login (the broker's 403 close, read by the client as this exception).
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof com.rabbitmq.client.AuthenticationFailureException) {
+        return new LinkException(what + ": " + t.getMessage(), 403, e);
+      }
+    }
     ShutdownSignalException signal = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof ShutdownSignalException s) {

@@ -8,6 +8,7 @@ import jakarta.jms.Connection;
 import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidClientIDException;
 import jakarta.jms.JMSException;
+import jakarta.jms.JMSSecurityException;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.Queue;
@@ -21,6 +22,26 @@ import org.junit.jupiter.api.Test;
 
 /** Connection and session lifecycle rules of the spec, and what closed objects do. */
 class ConnectionIT extends JmsTestSupport {
+
+  @Test
+  void aWrongPasswordIsAJmsSecurityExceptionWith403() {
+    JMSSecurityException e =
+        assertThrows(
+            JMSSecurityException.class,
+            () -> track(factory().createConnection("guest", "not-the-password")));
+    assertEquals("403", e.getErrorCode());
+  }
+
+  /** An application server's own Queue object (not this provider's) is taken by its name. */
+  @Test
+  void anotherProvidersQueueIsAddressedByItsName() throws Exception {
+    String name = unique("foreign");
+    Queue foreign = () -> name;
+    Session session = connection().createSession();
+    MessageConsumer consumer = session.createConsumer(session.createQueue(name));
+    session.createProducer(foreign).send(session.createTextMessage("by name"));
+    assertEquals("by name", ((TextMessage) consumer.receive(WAIT_MILLIS)).getText());
+  }
 
   @Test
   void theClientIdCanBeSetOnlyFirstAndOnlyOnce() throws Exception {
