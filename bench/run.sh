@@ -161,6 +161,10 @@ rss_stop() {
   fi
 }
 
+# CPU time (user + system) the broker has used, in clock ticks: fields 14 and 15 of stat, counted
+# after the command name, which is in parentheses and may hold spaces.
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
 perftest() {
   java -Xmx1g -cp "$cp" com.rabbitmq.perf.PerfTest "$@"
 }
@@ -183,12 +187,16 @@ parse_perftest() {
     }' "$1"
 }
 
-# One scenario run against one broker; prints "sent recv median_us p99_us p999_us rss_kib".
+# One scenario run against one broker; prints "sent recv median_us p99_us p999_us rss_kib cpu_s".
 run_once() {
   local scenario=$1 broker=$2 port=$3 pid=$4 out=$5
   local uri="amqp://guest:guest@127.0.0.1:$port"
+  # The machine's load when the run starts, to judge how noisy the numbers are.
+  cut -d' ' -f1 /proc/loadavg >>"$work/load"
   local common=(-h "$uri" -z "$duration" -i 5)
   rss_start "$pid"
+  local cpu0
+  cpu0=$(cpu_ticks "$pid")
   case $scenario in
     1) perftest "${common[@]}" -x 1 -y 1 -s 1024 -a >"$out" 2>&1 ;;
     2) perftest "${common[@]}" -x 1 -y 1 -s 1024 -q 100 >"$out" 2>&1 ;;
@@ -220,6 +228,8 @@ run_once() {
   esac
   local rss
   rss=$(rss_stop "$pid")
+  local cpu1
+  cpu1=$(cpu_ticks "$pid")
   case $scenario in
     6)
       sed -n 's/.*send_rate=\([0-9.]*\) receive_rate=\([0-9.]*\) median_us=\([0-9-]*\) p99_us=\([0-9-]*\) p999_us=\([0-9-]*\).*/\1 \2 \3 \4 \5/p' "$out" \
@@ -234,7 +244,7 @@ run_once() {
       ;;
     *) parse_perftest "$out" | tr '\n' ' ' ;;
   esac
-  echo "$rss"
+  echo "$rss $(awk -v a="$cpu0" -v b="$cpu1" -v t="$(getconf CLK_TCK)" 'BEGIN {print (b - a) / t}')"
 }
 
 describe() {
@@ -258,10 +268,20 @@ log "starting RabbitMQ node $rabbit_node on $rabbit_port"
 start_rabbit
 log "WarrenMQ pid $warren_pid, RabbitMQ pid $rabbit_pid, RabbitMQ $(rabbit_version)"
 
-# Averages the runs of one broker: fields are sent recv median p99 p999 rss.
-average() {
-  awk '{for (i = 1; i <= NF; i++) if ($i != "-") {s[i] += $i; n[i]++} else d[i] = 1}
-       END {for (i = 1; i <= 6; i++) printf "%s ", (n[i] ? s[i] / n[i] : "-"); print ""}'
+# The median of each field over the runs (the mean of the middle two for an even count), so that
+# one run disturbed by something else on the machine does not move the result much.
+median() {
+  awk '{for (i = 1; i <= NF; i++) if ($i != "-") v[i, ++n[i]] = $i}
+       END {
+         for (i = 1; i <= 7; i++) {
+           if (!n[i]) {printf "- "; continue}
+           for (a = 1; a <= n[i]; a++) for (b = a + 1; b <= n[i]; b++)
+             if (v[i, b] < v[i, a]) {t = v[i, a]; v[i, a] = v[i, b]; v[i, b] = t}
+           m = n[i] % 2 ? v[i, (n[i] + 1) / 2] : (v[i, n[i] / 2] + v[i, n[i] / 2 + 1]) / 2
+           printf "%s ", m
+         }
+         print ""
+       }'
 }
 
 stop_brokers() {
@@ -299,29 +319,37 @@ for s in $scenarios; do
     run_once "$s" rabbit "$rabbit_port" "$rabbit_pid" "$work/s$s-r$r.rabbit.out" >>"$work/s$s.rabbit"
     log "  $(tail -1 "$work/s$s.rabbit")"
   done
-  result[$s.warren]=$(average <"$work/s$s.warren")
-  result[$s.rabbit]=$(average <"$work/s$s.rabbit")
+  result[$s.warren]=$(median <"$work/s$s.warren")
+  result[$s.rabbit]=$(median <"$work/s$s.rabbit")
 done
 
 # ---------------------------------------------------------------- table
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b}'; }
 num() { awk -v a="$1" 'BEGIN {if (a == "-") print "-"; else printf "%.0f", a}'; }
+per_msg() {
+  awk -v c="$1" -v r="$2" -v d="$duration" 'BEGIN {if (c == "-" || r == "-" || r == 0) print "-"; else printf "%.1f", c * 1e6 / (r * d)}'
+}
 mib() { awk -v a="$1" 'BEGIN {if (a == "-") print "-"; else printf "%.0f", a / 1024}'; }
 
 echo
 echo "WarrenMQ: $warren_opts. Runs of ${duration} s, $rounds per broker and scenario, alternating;"
-echo "values are the mean of the runs. Latency in µs. W/R = WarrenMQ / RabbitMQ."
+echo "values are the median of the runs. Latency in µs. CPU: broker CPU time per message received"
+echo "(user + system; a fanout delivery counts once per queue). W/R = WarrenMQ / RabbitMQ."
+echo "Load average (1 min) at the start of the runs: $(sort -n "$work/load" | sed -n '1p;$p' | paste -sd- -)"
+echo "on $(nproc) cores."
 echo
-echo "| # | scenario | broker | sent msg/s | received msg/s | median µs | p99 µs | p99.9 µs | peak RSS MiB |"
-echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| # | scenario | broker | sent msg/s | received msg/s | median µs | p99 µs | p99.9 µs | peak RSS MiB | CPU µs/msg |"
+echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for s in $scenarios; do
-  read -r ws wr wm wp wq wrss <<<"${result[$s.warren]}"
-  read -r rs rr rm rp rq rrss <<<"${result[$s.rabbit]}"
+  read -r ws wr wm wp wq wrss wcpu <<<"${result[$s.warren]}"
+  read -r rs rr rm rp rq rrss rcpu <<<"${result[$s.rabbit]}"
+  wc=$(per_msg "$wcpu" "$wr")
+  rc=$(per_msg "$rcpu" "$rr")
   d=$(describe "$s")
-  echo "| $s | $d | WarrenMQ | $(num "$ws") | $(num "$wr") | $(num "$wm") | $(num "$wp") | $(num "$wq") | $(mib "$wrss") |"
-  echo "| | | RabbitMQ | $(num "$rs") | $(num "$rr") | $(num "$rm") | $(num "$rp") | $(num "$rq") | $(mib "$rrss") |"
-  echo "| | | **W/R** | $(ratio "$ws" "$rs") | $(ratio "$wr" "$rr") | $(ratio "$wm" "$rm") | $(ratio "$wp" "$rp") | $(ratio "$wq" "$rq") | $(ratio "$wrss" "$rrss") |"
+  echo "| $s | $d | WarrenMQ | $(num "$ws") | $(num "$wr") | $(num "$wm") | $(num "$wp") | $(num "$wq") | $(mib "$wrss") | $wc |"
+  echo "| | | RabbitMQ | $(num "$rs") | $(num "$rr") | $(num "$rm") | $(num "$rp") | $(num "$rq") | $(mib "$rrss") | $rc |"
+  echo "| | | **W/R** | $(ratio "$ws" "$rs") | $(ratio "$wr" "$rr") | $(ratio "$wm" "$rm") | $(ratio "$wp" "$rp") | $(ratio "$wq" "$rq") | $(ratio "$wrss" "$rrss") | $(ratio "$wc" "$rc") |"
 done
 if [[ " $scenarios " == *" 8 "* ]]; then
   echo
