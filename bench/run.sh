@@ -66,6 +66,8 @@ export RABBITMQ_ENABLED_PLUGINS_FILE=$work/rabbit/enabled_plugins
 export RABBITMQ_CONFIG_FILE=$work/rabbit/rabbitmq.conf
 export RABBITMQ_ADVANCED_CONFIG_FILE=$work/rabbit/advanced.config
 export RABBITMQ_PID_FILE=$work/rabbit/pid
+# Erlang VMs (the node and rabbitmqctl) write crash dumps to their working directory otherwise.
+export ERL_CRASH_DUMP=$work/erl_crash.dump
 
 cleanup() {
   set +e
