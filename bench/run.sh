@@ -264,6 +264,12 @@ describe() {
 
 # ---------------------------------------------------------------- run
 
+for port in "$warren_port" "$rabbit_port" "$((rabbit_port + 20000))"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is already in use; set WARREN_PORT / RABBIT_PORT to free ones" >&2
+    exit 1
+  fi
+done
 log "starting WarrenMQ ($warren_opts) on $warren_port"
 start_warren
 log "starting RabbitMQ node $rabbit_node on $rabbit_port"
