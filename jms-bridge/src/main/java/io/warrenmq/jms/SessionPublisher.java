@@ -5,6 +5,7 @@ import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.message.MessageCodec;
 import io.warrenmq.jms.message.WarrenMessage;
 import jakarta.jms.CompletionListener;
+import jakarta.jms.DeliveryMode;
 import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidDestinationException;
 import jakarta.jms.JMSException;
@@ -78,7 +79,22 @@ final class SessionPublisher {
     WarrenMessage m = ForeignMessages.toWarren(message);
     AmqpMessage amqp = MessageCodec.toAmqp(m, d, session.connection.link().id());
     try {
-      if (completion == null) {
+      if (completion == null
+          && o.deliveryMode() == DeliveryMode.PERSISTENT
+          && session.mode() != jakarta.jms.Session.SESSION_TRANSACTED) {
+        // §7.2: a synchronous send of a persistent message returns only once the provider has it
+        // safely — here, once the broker has confirmed it (stored, or already consumed).
+        SyncSend waiter = new SyncSend();
+        synchronized (publishLock) {
+          if (!confirming) {
+            session.link.confirmSelect(this::confirmed);
+            confirming = true;
+          }
+          long seqNo = session.link.publish(d.exchange(), d.routingKey(), amqp);
+          pending.put(seqNo, new Pending(message, waiter));
+        }
+        waiter.await(d);
+      } else if (completion == null) {
         session.link.publish(d.exchange(), d.routingKey(), amqp);
       } else if (session.mode() == jakarta.jms.Session.SESSION_TRANSACTED) {
         session.link.publish(d.exchange(), d.routingKey(), amqp);
@@ -104,11 +120,54 @@ final class SessionPublisher {
           multiple ? pending.headMap(seqNo, true) : pending.subMap(seqNo, true, seqNo, true);
       for (Map.Entry<Long, Pending> e : done.entrySet()) {
         Pending p = e.getValue();
-        callbacks().execute(() -> complete(p, ack));
+        if (p.listener() instanceof SyncSend waiter) {
+          waiter.done(ack);
+        } else {
+          callbacks().execute(() -> complete(p, ack));
+        }
       }
       done.clear();
       publishLock.notifyAll();
     }
+  }
+
+  /** A synchronous send waiting for its confirm; never called back as a listener. */
+  private final class SyncSend implements CompletionListener {
+    private final java.util.concurrent.CountDownLatch latch =
+        new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean acked;
+
+    void done(boolean ack) {
+      acked = ack;
+      latch.countDown();
+    }
+
+    void await(WarrenDestination d) throws JMSException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      try {
+        while (!latch.await(100, TimeUnit.MILLISECONDS)) {
+          if (!session.link.isOpen()) {
+            throw new JMSException(
+                "the connection closed before the broker confirmed the send to " + d);
+          }
+          if (System.nanoTime() > deadline) {
+            throw new JMSException("the broker did not confirm the send to " + d + " within 60 s");
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JMSException("interrupted while waiting for the broker to confirm the send");
+      }
+      if (!acked) {
+        throw new JMSException("the broker refused the message sent to " + d);
+      }
+    }
+
+    @Override
+    public void onCompletion(Message message) {}
+
+    @Override
+    public void onException(Message message, Exception exception) {}
   }
 
   private void complete(Pending p, boolean ack) {

@@ -132,7 +132,8 @@ public final class VmBrokerLink implements BrokerLink {
     if (!open) {
       throw new LinkException("the link is closed", 0, null);
     }
-    VmLinkSession session = new VmLinkSession(this, new SerialExecutor(pool));
+    VmLinkSession session =
+        new VmLinkSession(this, new SerialExecutor(pool), new SerialExecutor(pool));
     sessions.add(session);
     if (!open) {
       session.close();

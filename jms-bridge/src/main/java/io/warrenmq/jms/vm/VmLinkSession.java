@@ -64,6 +64,7 @@ final class VmLinkSession implements LinkSession {
   private final VmBrokerLink link;
   private final VirtualHost vhost;
   private final SerialExecutor executor;
+  private final SerialExecutor confirms;
   private final Map<String, VmConsumer> consumers = new ConcurrentHashMap<>();
   private final Routes routes = new Routes();
 
@@ -80,10 +81,11 @@ final class VmLinkSession implements LinkSession {
 
   private volatile boolean open = true;
 
-  VmLinkSession(VmBrokerLink link, SerialExecutor executor) {
+  VmLinkSession(VmBrokerLink link, SerialExecutor executor, SerialExecutor confirms) {
     this.link = link;
     this.vhost = link.vhost();
     this.executor = executor;
+    this.confirms = confirms;
   }
 
   SerialExecutor executor() {
@@ -259,17 +261,19 @@ final class VmLinkSession implements LinkSession {
 
   /**
    * A transient (or unroutable, or not stored) publish is confirmed at once; a stored one after the
-   * store's sync, so that a confirm never precedes the write that makes it true. Confirms run on
-   * the session's executor, after the publish has returned its sequence number.
+   * store's sync, so that a confirm never precedes the write that makes it true. Confirms run on a
+   * serial executor of their own, after the publish has returned its sequence number, and never
+   * behind the session's deliveries: a listener that sends a persistent message and waits for its
+   * confirm must not wait for itself.
    */
   private void confirmWhenSafe(long seqNo, boolean stored) {
     ConfirmHandler handler = confirmHandler;
     if (!stored) {
-      executor.execute(() -> confirm(handler, seqNo, true));
+      confirms.execute(() -> confirm(handler, seqNo, true));
       return;
     }
     link.broker()
-        .whenSynced(failure -> executor.execute(() -> confirm(handler, seqNo, failure == null)));
+        .whenSynced(failure -> confirms.execute(() -> confirm(handler, seqNo, failure == null)));
   }
 
   private void confirm(ConfirmHandler handler, long seqNo, boolean ack) {
