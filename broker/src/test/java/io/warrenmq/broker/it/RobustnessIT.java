@@ -360,27 +360,8 @@ class RobustnessIT extends BrokerTestSupport {
 
   @Test
   void consumerThatNeverReadsItsSocketDoesNotHoldUpOtherConnections() throws Exception {
-    String backlog = uniqueName("robust-backlog");
-    bystander.queueDeclare(backlog, false, false, false, null);
-    byte[] body = new byte[16 * 1024];
-    for (int i = 0; i < 1024; i++) { // 16 MiB: far more than the socket buffers hold
-      bystander.basicPublish("", backlog, null, body);
-    }
-    try (RawAmqp stuck = RawAmqp.open(brokerUri())) {
-      stuck.openChannel(1);
-      stuck.sendMethod(
-          1,
-          60,
-          20,
-          args()
-              .shortInt(0)
-              .shortString(backlog)
-              .shortString("stuck")
-              .octet(0b10) // no-ack: the broker pushes as fast as the socket takes it
-              .table()
-              .bytes());
-      // ...and this peer reads nothing more.
-
+    String backlog = backlogOf(1024); // 16 MiB: far more than the socket buffers hold
+    try (RawAmqp stuck = consumingWithoutReading(backlog)) {
       Connection other = newConnection();
       Channel channel = other.createChannel();
       String queue = channel.queueDeclare().getQueue();
@@ -404,20 +385,11 @@ class RobustnessIT extends BrokerTestSupport {
    */
   @Test
   void aPeerThatIsNotReadingIsStillReadWhileItsRepliesAreFew() throws Exception {
-    String backlog = uniqueName("robust-unread");
-    bystander.queueDeclare(backlog, false, false, false, null);
-    byte[] body = new byte[16 * 1024];
-    for (int i = 0; i < 512; i++) { // 8 MiB: far more than the socket buffers hold
-      bystander.basicPublish("", backlog, null, body);
-    }
-    try (RawAmqp busy = RawAmqp.open(brokerUri())) {
-      busy.openChannel(1);
-      busy.sendMethod(
-          1,
-          60,
-          20,
-          args().shortInt(0).shortString(backlog).shortString("busy").octet(0b10).table().bytes());
-      // The broker fills the socket towards this peer, which keeps writing and reads nothing:
+    String backlog = backlogOf(512); // 8 MiB: far more than the socket buffers hold
+    try (RawAmqp busy =
+        consumingWithoutReading(
+            backlog)) { // The broker fills the socket towards this peer, which keeps writing and
+      // reads nothing:
       // 16 MiB of heartbeats, which need no reply.
       byte[] heartbeats = new byte[8 * 64 * 1024];
       for (int i = 0; i < heartbeats.length; i += 8) {
@@ -452,6 +424,32 @@ class RobustnessIT extends BrokerTestSupport {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** A new queue holding {@code messages} messages of 16 KiB. */
+  private String backlogOf(int messages) throws IOException {
+    String backlog = uniqueName("robust-backlog");
+    bystander.queueDeclare(backlog, false, false, false, null);
+    byte[] body = new byte[16 * 1024];
+    for (int i = 0; i < messages; i++) {
+      bystander.basicPublish("", backlog, null, body);
+    }
+    return backlog;
+  }
+
+  /**
+   * A raw peer that consumes {@code queue} with no-ack — the broker pushes as fast as the socket
+   * takes it — and reads nothing more.
+   */
+  private RawAmqp consumingWithoutReading(String queue) throws IOException {
+    RawAmqp raw = RawAmqp.open(brokerUri());
+    raw.openChannel(1);
+    raw.sendMethod(
+        1,
+        60,
+        20,
+        args().shortInt(0).shortString(queue).shortString("").octet(0b10).table().bytes());
+    return raw;
+  }
 
   /** Expects connection.close, answers close-ok and waits for the broker to end the connection. */
   private static void assertClose(RawAmqp raw, int code, String text, int classId, int methodId)
