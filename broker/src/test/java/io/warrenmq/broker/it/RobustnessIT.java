@@ -442,13 +442,18 @@ class RobustnessIT extends BrokerTestSupport {
    */
   private RawAmqp consumingWithoutReading(String queue) throws IOException {
     RawAmqp raw = RawAmqp.open(brokerUri());
-    raw.openChannel(1);
-    raw.sendMethod(
-        1,
-        60,
-        20,
-        args().shortInt(0).shortString(queue).shortString("").octet(0b10).table().bytes());
-    return raw;
+    try {
+      raw.openChannel(1);
+      raw.sendMethod(
+          1,
+          60,
+          20,
+          args().shortInt(0).shortString(queue).shortString("").octet(0b10).table().bytes());
+      return raw;
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
+    }
   }
 
   /** Expects connection.close, answers close-ok and waits for the broker to end the connection. */
