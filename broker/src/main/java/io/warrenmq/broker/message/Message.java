@@ -26,6 +26,7 @@ public final class Message extends AbstractReferenceCounted {
   private static final int CONTENT_ENCODING_FLAG = 1 << 14;
   private static final int HEADERS_FLAG = 1 << 13;
   private static final int DELIVERY_MODE_FLAG = 1 << 12;
+  private static final int EXPIRATION_FLAG = 1 << 8;
 
   private volatile BasicProperties properties;
   private volatile long storeId;
@@ -146,6 +147,32 @@ public final class Message extends AbstractReferenceCounted {
       at += 4 + (int) e.getUnsignedInt(at);
     }
     return e.getUnsignedByte(at) == 2;
+  }
+
+  /**
+   * The message's own time to live in milliseconds (its {@code expiration} property, as RabbitMQ
+   * reads it), or -1 when it has none or it is not a non-negative integer. Decodes the properties
+   * only when their flags say an expiration is present.
+   */
+  public long expirationMillis() {
+    BasicProperties p = properties;
+    if (p == null) {
+      ByteBuf e = encodedProperties;
+      if (e.readableBytes() < 2 || (e.getUnsignedShort(e.readerIndex()) & EXPIRATION_FLAG) == 0) {
+        return -1;
+      }
+      p = properties();
+    }
+    String expiration = p.expiration();
+    if (expiration == null) {
+      return -1;
+    }
+    try {
+      long ttl = Long.parseLong(expiration);
+      return ttl < 0 ? -1 : ttl;
+    } catch (NumberFormatException notANumber) {
+      return -1;
+    }
   }
 
   /** The id under which the durable store keeps this message, 0 when it is not stored. */

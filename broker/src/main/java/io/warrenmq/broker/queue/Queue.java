@@ -47,6 +47,7 @@ public final class Queue implements Destination {
   private final ReentrantLock lock = new ReentrantLock();
   private final List<QueueConsumer> consumers = new ArrayList<>();
   private final Set<BackpressureListener> waiting = new LinkedHashSet<>();
+  private final long ttlMillis;
   private long nextSequence;
   private boolean exclusiveConsumer;
   private boolean hadConsumer;
@@ -73,6 +74,38 @@ public final class Queue implements Destination {
     this.backlogLimit = backlogLimit;
     this.lifecycle = lifecycle;
     this.nextSequence = storage.nextSequence();
+    this.ttlMillis =
+        this.arguments.get("x-message-ttl") instanceof Number n ? Math.max(0, n.longValue()) : -1;
+  }
+
+  /**
+   * When a message enqueued now expires: the shorter of the queue's {@code x-message-ttl} and the
+   * message's own expiration, or never.
+   */
+  private long expiresAt(Message message) {
+    long ttl = ttlMillis;
+    long own = message.expirationMillis();
+    if (own >= 0 && (ttl < 0 || own < ttl)) {
+      ttl = own;
+    }
+    return ttl < 0 ? Long.MAX_VALUE : System.currentTimeMillis() + ttl;
+  }
+
+  /**
+   * Drops expired messages at the head, as RabbitMQ does: a message is checked when it reaches the
+   * head, before delivery, by basic.get, and when the queue is counted. Under the lock.
+   */
+  private void dropExpiredHead() {
+    QueueEntry head = storage.peek();
+    if (head == null || !head.expired(System.currentTimeMillis())) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    while ((head = storage.peek()) != null && head.expired(now)) {
+      storage.poll();
+      storage.settle(head);
+      head.message().release();
+    }
   }
 
   /**
@@ -90,7 +123,7 @@ public final class Queue implements Destination {
       message.retain();
       // Through storage even when a consumer takes it at once: a persistent message must be on
       // disk until it is acknowledged.
-      storage.add(new QueueEntry(nextSequence++, message, false));
+      storage.add(new QueueEntry(nextSequence++, message, false, expiresAt(message)));
       if (storage.size() == 1) {
         QueueConsumer consumer = takeConsumer();
         if (consumer != null) {
@@ -113,12 +146,14 @@ public final class Queue implements Destination {
     List<BackpressureListener> released = null;
     lock.lock();
     try {
+      dropExpiredHead();
       while (storage.size() > 0) {
         QueueConsumer consumer = takeConsumer();
         if (consumer == null) {
           break;
         }
         deliver(consumer, storage.poll());
+        dropExpiredHead();
       }
       released = releaseWaiters();
     } finally {
@@ -168,6 +203,7 @@ public final class Queue implements Destination {
     QueueEntry entry;
     lock.lock();
     try {
+      dropExpiredHead();
       entry = storage.poll();
       if (entry != null && !noAck) {
         unacked++;
@@ -348,6 +384,7 @@ public final class Queue implements Destination {
   public int messageCount() {
     lock.lock();
     try {
+      dropExpiredHead();
       return storage.size();
     } finally {
       lock.unlock();

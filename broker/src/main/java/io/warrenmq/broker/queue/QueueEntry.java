@@ -10,17 +10,27 @@ public final class QueueEntry {
 
   private final long sequence;
   private final Message message;
+  private final long expiresAt;
   private boolean redelivered;
 
-  QueueEntry(long sequence, Message message, boolean redelivered) {
+  QueueEntry(long sequence, Message message, boolean redelivered, long expiresAt) {
     this.sequence = sequence;
     this.message = message;
     this.redelivered = redelivered;
+    this.expiresAt = expiresAt;
   }
 
-  /** An entry read back from storage (paged in, or recovered after a restart). */
+  /**
+   * An entry read back from storage (paged in, or recovered after a restart). Its time to live, if
+   * it had one, is not kept: it lives until consumed.
+   */
   public static QueueEntry restored(long sequence, Message message, boolean redelivered) {
-    return new QueueEntry(sequence, message, redelivered);
+    return new QueueEntry(sequence, message, redelivered, Long.MAX_VALUE);
+  }
+
+  /** Whether its time to live (queue {@code x-message-ttl} or message expiration) has run out. */
+  boolean expired(long nowMillis) {
+    return nowMillis >= expiresAt;
   }
 
   public long sequence() {

@@ -23,6 +23,9 @@ public interface QueueStorage {
   /** Removes and returns the head, or null when empty. */
   QueueEntry poll();
 
+  /** Returns the head without removing it, or null when empty. */
+  QueueEntry peek();
+
   /** Puts entries that were delivered back at the places their sequence numbers give them. */
   void requeue(List<QueueEntry> entries);
 

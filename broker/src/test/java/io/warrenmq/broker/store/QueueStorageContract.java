@@ -99,6 +99,24 @@ public abstract class QueueStorageContract {
   }
 
   @Test
+  void peekShowsTheHeadWithoutTakingItAcrossThePagingBound() {
+    int n = PAGE_BOUND * 3;
+    for (int i = 0; i < n; i++) {
+      add(i, "m" + i, i % 2 == 0);
+    }
+    for (int i = 0; i < n; i++) {
+      QueueEntry head = storage.peek();
+      assertEquals("m" + i, body(head));
+      assertEquals(n - i, storage.size());
+      QueueEntry taken = storage.poll();
+      assertEquals(head.sequence(), taken.sequence());
+      storage.settle(taken);
+      taken.message().release();
+    }
+    assertNull(storage.peek());
+  }
+
+  @Test
   void orderHoldsAcrossThePagingBound() {
     int n = PAGE_BOUND * 5 + 7;
     for (int i = 0; i < n; i++) {

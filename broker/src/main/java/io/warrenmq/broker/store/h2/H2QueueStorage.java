@@ -99,6 +99,14 @@ final class H2QueueStorage implements QueueStorage {
   }
 
   @Override
+  public QueueEntry peek() {
+    if (head.isEmpty() && pagedCount > 0) {
+      pageIn();
+    }
+    return head.peekFirst();
+  }
+
+  @Override
   public QueueEntry poll() {
     if (head.isEmpty() && pagedCount > 0) {
       pageIn();

@@ -22,6 +22,11 @@ public final class MemoryQueueStorage implements QueueStorage {
   }
 
   @Override
+  public QueueEntry peek() {
+    return ready.peekFirst();
+  }
+
+  @Override
   public QueueEntry poll() {
     QueueEntry entry = ready.pollFirst();
     if (entry != null) {
