@@ -96,11 +96,8 @@ public final class Queue implements Destination {
    * head, before delivery, by basic.get, and when the queue is counted. Under the lock.
    */
   private void dropExpiredHead() {
-    QueueEntry head = storage.peek();
-    if (head == null || !head.expired(System.currentTimeMillis())) {
-      return;
-    }
     long now = System.currentTimeMillis();
+    QueueEntry head;
     while ((head = storage.peek()) != null && head.expired(now)) {
       storage.poll();
       storage.settle(head);

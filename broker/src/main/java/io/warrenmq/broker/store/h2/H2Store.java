@@ -31,6 +31,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -447,12 +448,10 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     // are right and dangling entries gone before any queue is handed out.
     long[] refs = new long[1024];
     int refCount = 0;
-    Map<String, byte[]> queueRecords = new LinkedHashMap<>();
     Set<String> liveMaps = new LinkedHashSet<>();
     for (Map.Entry<String, byte[]> e : queues.entrySet()) {
       long id = Unpooled.wrappedBuffer(e.getValue()).readLong();
       String mapName = DURABLE_QUEUE_MAP + id;
-      queueRecords.put(e.getKey(), e.getValue());
       liveMaps.add(mapName);
       MVMap<Long, byte[]> map = mv.openMap(mapName);
       List<Long> transientEntries = new ArrayList<>();
@@ -477,7 +476,8 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     if (missing.length > 0) {
       dropDanglingEntries(liveMaps, missing);
     }
-    for (Map.Entry<String, byte[]> e : queueRecords.entrySet()) {
+    // Second pass over the same (unchanged) queue records: hand the queues out.
+    for (Map.Entry<String, byte[]> e : queues.entrySet()) {
       String[] k = e.getKey().split("\u0000", 2);
       ByteBuf in = Unpooled.wrappedBuffer(e.getValue());
       long id = in.readLong();
@@ -542,29 +542,19 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
    */
   private long[] rebuildReferences(long[] ids) {
     Arrays.sort(ids);
-    int i = 0;
-    while (i < ids.length) {
-      int j = i;
-      while (j < ids.length && ids[j] == ids[i]) {
-        j++;
-      }
+    for (int i = 0, j; i < ids.length; i = j) {
+      j = next(ids, i);
       if (j - i > 1) {
         sharedRefs.put(ids[i], j - i);
       }
-      i = j;
     }
     // One merge of two sorted sequences: the referenced ids and the stored messages' ids.
     List<Long> orphans = new ArrayList<>();
-    long[] missing = new long[16];
-    int missingCount = 0;
+    LongStream.Builder missing = LongStream.builder();
     int r = 0;
     for (Long id : messages.keySet()) {
-      while (r < ids.length && ids[r] < id) {
-        if (missingCount == missing.length) {
-          missing = Arrays.copyOf(missing, missing.length * 2);
-        }
-        missing[missingCount++] = ids[r];
-        r = next(ids, r);
+      for (; r < ids.length && ids[r] < id; r = next(ids, r)) {
+        missing.add(ids[r]);
       }
       if (r < ids.length && ids[r] == id) {
         r = next(ids, r);
@@ -572,18 +562,14 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
         orphans.add(id);
       }
     }
-    while (r < ids.length) {
-      if (missingCount == missing.length) {
-        missing = Arrays.copyOf(missing, missing.length * 2);
-      }
-      missing[missingCount++] = ids[r];
-      r = next(ids, r);
+    for (; r < ids.length; r = next(ids, r)) {
+      missing.add(ids[r]);
     }
     orphans.forEach(messages::remove);
     if (!orphans.isEmpty()) {
       LOG.log(Level.INFO, "removed {0} messages that no queue referred to", orphans.size());
     }
-    return Arrays.copyOf(missing, missingCount);
+    return missing.build().toArray();
   }
 
   /** The index of the first id after the run of equal ids starting at {@code i}. */
