@@ -2,6 +2,7 @@ package io.warrenmq.broker.it;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import com.rabbitmq.client.ConnectionFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -71,6 +72,21 @@ final class BrokerProcess implements AutoCloseable {
             "--data-dir",
             dataDir.toAbsolutePath().toString());
     return new BrokerProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+  }
+
+  /**
+   * A client factory for a broker process on {@code port}: no automatic recovery (a killed broker
+   * must show as a dead connection) and short, bounded waits.
+   */
+  static ConnectionFactory clientFactory(int port) {
+    ConnectionFactory factory = new ConnectionFactory();
+    factory.setHost("127.0.0.1");
+    factory.setPort(port);
+    factory.setAutomaticRecoveryEnabled(false);
+    factory.setConnectionTimeout(5000);
+    factory.setHandshakeTimeout(5000);
+    factory.setChannelRpcTimeout(10_000);
+    return factory;
   }
 
   private void readOutput() {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Delivery;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,16 +81,6 @@ class CrashDuringConsumeIT {
     return port;
   }
 
-  private static ConnectionFactory factory(int port) {
-    ConnectionFactory factory = new ConnectionFactory();
-    factory.setHost("127.0.0.1");
-    factory.setPort(port);
-    factory.setAutomaticRecoveryEnabled(false);
-    factory.setConnectionTimeout(5000);
-    factory.setChannelRpcTimeout(10_000);
-    return factory;
-  }
-
   private static AMQP.BasicProperties persistent(String id) {
     return new AMQP.BasicProperties.Builder().deliveryMode(2).messageId(id).build();
   }
@@ -107,7 +96,7 @@ class CrashDuringConsumeIT {
       Set<String> ackedDurably = new HashSet<>();
       Set<String> ackSent = new HashSet<>();
       List<String> heldUnacked = new ArrayList<>();
-      try (Connection c = factory(port).newConnection()) {
+      try (Connection c = BrokerProcess.clientFactory(port).newConnection()) {
         Channel publisher = c.createChannel();
         publisher.queueDeclare(QUEUE, true, false, false, null);
         publisher.queueDeclare(BARRIER, true, false, false, null);
@@ -177,7 +166,7 @@ class CrashDuringConsumeIT {
   /** Consumes and acks every message in the queue; returns id → redelivered, in queue order. */
   private static Map<String, Boolean> drain(int port) throws Exception {
     Map<String, Boolean> out = new LinkedHashMap<>();
-    try (Connection c = factory(port).newConnection()) {
+    try (Connection c = BrokerProcess.clientFactory(port).newConnection()) {
       Channel ch = c.createChannel();
       ch.queuePurge(BARRIER);
       int count = ch.queueDeclarePassive(QUEUE).getMessageCount();

@@ -109,17 +109,6 @@ class CrashRecoveryIT {
     return port;
   }
 
-  private static ConnectionFactory factory(int port) {
-    ConnectionFactory factory = new ConnectionFactory();
-    factory.setHost("127.0.0.1");
-    factory.setPort(port);
-    factory.setAutomaticRecoveryEnabled(false);
-    factory.setConnectionTimeout(5000);
-    factory.setHandshakeTimeout(5000);
-    factory.setChannelRpcTimeout(10_000);
-    return factory;
-  }
-
   @Test
   void everyConfirmedMessageSurvivesKillMinusNineAndNothingAppearsTwice() throws Exception {
     long seed = Long.getLong("warren.crash.seed", System.nanoTime());
@@ -128,7 +117,7 @@ class CrashRecoveryIT {
     Set<String> ackedBefore = new HashSet<>();
     BrokerProcess broker = startBroker();
     int port = startCleanly(broker);
-    try (Connection c = factory(port).newConnection()) {
+    try (Connection c = BrokerProcess.clientFactory(port).newConnection()) {
       Channel ch = c.createChannel();
       ch.exchangeDeclare(EXCHANGE, BuiltinExchangeType.FANOUT, true);
       for (String q : QUEUES) {
@@ -140,7 +129,8 @@ class CrashRecoveryIT {
     int totalConfirmed = 0;
     for (int iteration = 1; iteration <= ITERATIONS; iteration++) {
       int killAfter = 1 + random.nextInt(MAX_PUBLISHES_BEFORE_KILL);
-      Publishers publishers = new Publishers(factory(port), iteration, killAfter);
+      Publishers publishers =
+          new Publishers(BrokerProcess.clientFactory(port), iteration, killAfter);
       BrokerProcess crashed = broker;
       try {
         publishers.start();
@@ -240,7 +230,7 @@ class CrashRecoveryIT {
   private static Recovered drain(int port) throws Exception {
     Map<String, List<String>> ids = new HashMap<>();
     Map<String, Integer> counts = new HashMap<>();
-    try (Connection c = factory(port).newConnection()) {
+    try (Connection c = BrokerProcess.clientFactory(port).newConnection()) {
       Channel ch = c.createChannel();
       ch.basicQos(500);
       for (String queue : QUEUES) {
@@ -425,7 +415,7 @@ class CrashRecoveryIT {
   void exclusiveAndNonDurableQueuesAndTransientMessagesAreGoneAfterACrash() throws Exception {
     BrokerProcess first = startBroker();
     int port = startCleanly(first);
-    Connection connection = factory(port).newConnection();
+    Connection connection = BrokerProcess.clientFactory(port).newConnection();
     try {
       Channel ch = connection.createChannel();
       ch.queueDeclare("crash-exclusive", true, true, false, null);
@@ -447,7 +437,7 @@ class CrashRecoveryIT {
     BrokerProcess second = startBroker();
     try {
       port = startCleanly(second);
-      try (Connection c = factory(port).newConnection()) {
+      try (Connection c = BrokerProcess.clientFactory(port).newConnection()) {
         assertFalse(queueExists(c, "crash-exclusive"), "an exclusive queue must not come back");
         assertFalse(queueExists(c, "crash-transient-queue"), "a non-durable queue");
         assertFalse(exchangeExists(c, "crash-transient-exchange"), "a non-durable exchange");
