@@ -119,6 +119,10 @@ class WildFlyIT {
     Matcher m = AMQP_ADDRESS.matcher(log);
     assertTrue(m.find(), "the adapter logs its AMQP address:\n" + tail(log));
     assertEquals(AMQP_PORT, Integer.parseInt(m.group(2)), "the port warren-sample.cli configures");
+    assertEquals(
+        1,
+        log.lines().filter(l -> l.contains("WARRENRA0001")).count(),
+        "one adapter instance, one embedded broker (no instance per resource definition)");
     for (String bean : List.of("RpcServer", "PoisonListener")) {
       assertTrue(
           log.contains(
@@ -255,12 +259,14 @@ class WildFlyIT {
     assertNotNull(dead, "the message reaches the dead-letter queue");
     assertEquals("poison", new String(dead.getBody(), StandardCharsets.UTF_8));
     ch.close();
-    String log = serverLog();
+    // The adapter logs the dead-lettering once the move is committed, so just after the message
+    // shows in the dead-letter queue.
+    String log = awaitLog("WARRENRA0021", Duration.ofSeconds(10));
+    assertTrue(log.contains("WARRENRA0021"), "the operator sees the dead-lettering");
     assertEquals(
         3,
         log.lines().filter(WildFlyIT::isPoisonFailure).count(),
         "one delivery, two redeliveries");
-    assertTrue(log.contains("WARRENRA0021"), "the operator sees the dead-lettering");
   }
 
   @Test
@@ -268,12 +274,12 @@ class WildFlyIT {
   void undeployStopsTheAdapterAndClosesTheBrokerPort() throws Exception {
     deployer.undeploy(EAR);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (portOpen(AMQP_PORT) && System.nanoTime() < deadline) {
+    while ((portOpen(AMQP_PORT) || amqp.isOpen()) && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
     assertFalse(portOpen(AMQP_PORT), "the broker's port is closed after undeployment");
     assertFalse(amqp.isOpen(), "the broker closed the client's connection");
-    String log = serverLog();
+    String log = awaitLog("WFLYSRV0009", Duration.ofSeconds(10));
     assertTrue(log.contains("WARRENRA0005 embedded broker stopped"), tail(log));
     assertTrue(log.contains("WFLYSRV0009: Undeployed \"warren-sample.ear\""), tail(log));
     assertNoProblems(log);
@@ -387,6 +393,17 @@ class WildFlyIT {
 
   private static boolean isPoisonFailure(String line) {
     return line.contains("WFLYEJB0034") && line.contains("component PoisonListener");
+  }
+
+  /** The log once it contains the text, or when the time is up. */
+  private static String awaitLog(String text, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String log = serverLog();
+    while (!log.contains(text) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      log = serverLog();
+    }
+    return log;
   }
 
   private static String serverLog() throws IOException {
