@@ -60,6 +60,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -76,10 +77,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * deploys the .war. Redeploying is therefore a new process on the same data directory, and
  * undeploying stops the adapter, as undeploying the .rar would. The server is started twice.
  *
- * <p>Paths are relative to the module directory, the working directory of this test and of the
- * Payara Micro processes. Every wait is bounded.
+ * <p>It runs in a failsafe execution of its own, with {@code -Darquillian.launch=payara-micro} and
+ * without WildFly's container adapter (Arquillian takes one adapter per class path); elsewhere it
+ * is disabled. Paths are relative to the module directory, the working directory of this test and
+ * of the Payara Micro processes. Every wait is bounded.
  */
 @ExtendWith(ArquillianExtension.class)
+@EnabledIfSystemProperty(named = "arquillian.launch", matches = "payara-micro")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PayaraMicroArquillianIT {
   private static final String CONTAINER = "payara-micro";

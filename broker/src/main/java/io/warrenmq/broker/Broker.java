@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A running broker: the listener, the virtual hosts and the broker-wide watchers (memory alarm).
@@ -45,6 +46,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
   private final Set<AmqpConnection> connections = ConcurrentHashMap.newKeySet();
   private final long memoryLimit;
   private volatile boolean memoryAlarm;
+  private final Object alarmCleared = new Object();
   private volatile boolean diskAlarm;
   private AmqpServer server;
   private ScheduledFuture<?> memoryCheck;
@@ -231,6 +233,27 @@ public final class Broker implements AutoCloseable, BrokerServices {
     if (now != before) {
       for (AmqpConnection c : connections) {
         c.memoryAlarm(now);
+      }
+      if (!now) {
+        synchronized (alarmCleared) {
+          alarmCleared.notifyAll();
+        }
+      }
+    }
+  }
+
+  /**
+   * Holds an in-process publisher (the in-VM JMS transport) while a memory or disk alarm is set, as
+   * a network publisher's connection is blocked, until the alarm clears or {@code keepWaiting}
+   * turns false (looked at every 100 ms, so that a closing session is not held).
+   */
+  public void awaitNoAlarm(BooleanSupplier keepWaiting) throws InterruptedException {
+    if (!alarm()) {
+      return;
+    }
+    synchronized (alarmCleared) {
+      while (alarm() && keepWaiting.getAsBoolean()) {
+        alarmCleared.wait(100);
       }
     }
   }

@@ -10,11 +10,11 @@ import org.apache.activemq.artemis.selector.filter.Filterable;
 import org.apache.activemq.artemis.selector.impl.SelectorParser;
 
 /**
- * A JMS message selector (§3.8), parsed and evaluated by Artemis's selector parser. Selection
- * happens in the provider, on messages already delivered: that is exact for a subscription (its
- * queue is its own, so a message that does not match is acknowledged and gone, as if never routed
- * to it) and for browsers, but not for a queue shared with other consumers, which is why queue
- * consumers refuse selectors.
+ * A JMS message selector (§3.8), parsed and evaluated by Artemis's selector parser. The provider
+ * selects from messages already delivered for a subscription (its queue is its own, so a message
+ * that does not match is acknowledged and gone, as if never routed to it) and for browsers. A queue
+ * shared with other consumers must keep what does not match, so a queue consumer's selector goes to
+ * the broker instead ({@code x-filter-jms-selector}, evaluated on the same AMQP fields).
  */
 final class MessageSelector {
   private final String text;

@@ -35,6 +35,27 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SessionDelivery {
   record Delivered(long tag, String messageId, int count) {}
 
+  /** How a message handed on (to a server session) ended: processed, or to be redelivered. */
+  @FunctionalInterface
+  interface Outcome {
+    void settle(boolean processed);
+  }
+
+  /**
+   * A listener that finishes with a message later, on another thread: the message stays
+   * unacknowledged until its outcome is settled. A connection consumer's, which hands messages to
+   * server sessions.
+   */
+  @FunctionalInterface
+  interface DeferredListener extends jakarta.jms.MessageListener {
+    void onMessage(WarrenMessage message, Outcome outcome);
+
+    @Override
+    default void onMessage(jakarta.jms.Message message) {
+      throw new UnsupportedOperationException("a deferred listener needs an outcome");
+    }
+  }
+
   private static final int REMEMBERED = 10_000;
   private static final Object STOP = new Object();
 
@@ -228,7 +249,7 @@ final class SessionDelivery {
         return null;
       }
       if ((m.getJMSExpiration() != 0 && m.getJMSExpiration() < System.currentTimeMillis())
-          || (consumer.selector() != null && !consumer.selector().matches(m))) {
+          || (consumer.providerSelector() != null && !consumer.providerSelector().matches(m))) {
         // Expired, or not for this subscription: as if it had never been routed here.
         session.link.ack(d.deliveryTag(), false);
         return null;

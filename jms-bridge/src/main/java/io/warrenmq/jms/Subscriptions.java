@@ -26,14 +26,17 @@ final class Subscriptions {
   record Target(String queue, boolean exclusive, boolean deleteOnClose) {}
 
   /**
-   * A queue consumer cannot select: the provider sees messages only once the broker has handed them
-   * over, and could only put non-matching ones back in front of itself again.
+   * A queue consumer's selector needs a broker that filters consumers (WarrenMQ): the provider sees
+   * messages only once the broker has handed them over, and could only put non-matching ones back
+   * in front of itself again, so against RabbitMQ it is refused.
    */
-  static void checkQueueSelector(MessageSelector selector) throws JMSException {
-    if (selector != null) {
+  static void checkQueueSelector(WarrenConnection connection, MessageSelector selector)
+      throws JMSException {
+    if (selector != null && !connection.link().filtersConsumers()) {
       throw new JMSException(
-          "message selectors on queue consumers are not supported: AMQP 0-9-1 cannot leave"
-              + " non-matching messages on the queue for other consumers ('"
+          "message selectors on queue consumers need a broker that filters consumers (WarrenMQ):"
+              + " this broker cannot leave non-matching messages on the queue for other consumers"
+              + " ('"
               + selector.text()
               + "')");
     }

@@ -401,7 +401,8 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
       ServerSessionPool sessionPool,
       int maxMessages)
       throws JMSException {
-    throw new JMSException("connection consumers (application server facility) are not supported");
+    return WarrenConnectionConsumer.open(
+        this, sessionPool, maxMessages, s -> s.createConsumer(destination, messageSelector));
   }
 
   @Override
@@ -412,7 +413,11 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
       ServerSessionPool sessionPool,
       int maxMessages)
       throws JMSException {
-    throw new JMSException("connection consumers (application server facility) are not supported");
+    return WarrenConnectionConsumer.open(
+        this,
+        sessionPool,
+        maxMessages,
+        s -> s.createSharedConsumer(topic, subscriptionName, messageSelector));
   }
 
   @Override
@@ -423,7 +428,11 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
       ServerSessionPool sessionPool,
       int maxMessages)
       throws JMSException {
-    throw new JMSException("connection consumers (application server facility) are not supported");
+    return WarrenConnectionConsumer.open(
+        this,
+        sessionPool,
+        maxMessages,
+        s -> s.createDurableConsumer(topic, subscriptionName, messageSelector, false));
   }
 
   @Override
@@ -434,7 +443,11 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
       ServerSessionPool sessionPool,
       int maxMessages)
       throws JMSException {
-    throw new JMSException("connection consumers (application server facility) are not supported");
+    return WarrenConnectionConsumer.open(
+        this,
+        sessionPool,
+        maxMessages,
+        s -> s.createSharedDurableConsumer(topic, subscriptionName, messageSelector));
   }
 
   @Override

@@ -66,6 +66,7 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
               target.queue(),
               session.connection.prefetch(),
               target.exclusive(),
+              brokerSelects() ? selector.text() : null,
               new LinkSession.DeliveryHandler() {
                 @Override
                 public void handle(LinkDelivery delivery) {
@@ -115,8 +116,17 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
     return target.queue();
   }
 
-  MessageSelector selector() {
-    return selector;
+  /**
+   * A queue consumer's selector is applied by the broker, so that what does not match stays for
+   * other consumers; a subscription's queue is its own, and the provider selects from it.
+   */
+  private boolean brokerSelects() {
+    return selector != null && destination instanceof jakarta.jms.Queue;
+  }
+
+  /** The selector this provider applies to deliveries, or null. */
+  MessageSelector providerSelector() {
+    return brokerSelects() ? null : selector;
   }
 
   boolean noLocal() {
@@ -286,6 +296,25 @@ public class WarrenMessageConsumer implements QueueReceiver, TopicSubscriber {
       return;
     }
     if (m == null) {
+      return;
+    }
+    if (l instanceof SessionDelivery.DeferredListener deferred) {
+      long tag = d.deliveryTag();
+      String id = m.getJMSMessageID();
+      int count = count(m);
+      deferred.onMessage(
+          m,
+          processed -> {
+            if (!processed) {
+              session.delivery.listenerFailed(tag, id, count);
+              return;
+            }
+            try {
+              session.delivery.autoAck(tag, id);
+            } catch (JMSException ignored) {
+              // the channel is gone: the broker redelivers
+            }
+          });
       return;
     }
     try {

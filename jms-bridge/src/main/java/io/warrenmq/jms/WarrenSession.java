@@ -14,7 +14,6 @@ import jakarta.jms.Destination;
 import jakarta.jms.IllegalStateException;
 import jakarta.jms.InvalidDestinationException;
 import jakarta.jms.JMSException;
-import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.MapMessage;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
@@ -62,6 +61,17 @@ public class WarrenSession implements QueueSession, TopicSession {
   private final List<WarrenMessageProducer> producers = new CopyOnWriteArrayList<>();
   private final List<WarrenQueueBrowser> browsers = new CopyOnWriteArrayList<>();
   private final ReentrantLock ackLock = new ReentrantLock();
+
+  /** Application server facilities: the distinguished listener and what is loaded for run(). */
+  private volatile MessageListener distinguishedListener;
+
+  private final java.util.Queue<Loaded> loaded = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Messages run() handed over that wait for commit or acknowledge (ackLock guards it). */
+  private final List<SessionDelivery.Outcome> loadedUnsettled = new ArrayList<>();
+
+  private record Loaded(WarrenMessage message, SessionDelivery.Outcome outcome) {}
+
   private volatile boolean closed;
   private Domain domain = Domain.ANY;
 
@@ -203,6 +213,7 @@ public class WarrenSession implements QueueSession, TopicSession {
     } finally {
       ackLock.unlock();
     }
+    settleLoaded(true);
   }
 
   @Override
@@ -223,6 +234,7 @@ public class WarrenSession implements QueueSession, TopicSession {
     } finally {
       ackLock.unlock();
     }
+    settleLoaded(false);
   }
 
   @Override
@@ -239,6 +251,7 @@ public class WarrenSession implements QueueSession, TopicSession {
     } finally {
       ackLock.unlock();
     }
+    settleLoaded(false);
   }
 
   /** Message.acknowledge in a CLIENT_ACKNOWLEDGE session: every message delivered so far. */
@@ -257,6 +270,7 @@ public class WarrenSession implements QueueSession, TopicSession {
     } finally {
       ackLock.unlock();
     }
+    settleLoaded(true);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -275,6 +289,11 @@ public class WarrenSession implements QueueSession, TopicSession {
       b.close();
     }
     closed = true;
+    settleLoaded(false);
+    Loaded left;
+    while ((left = loaded.poll()) != null) {
+      left.outcome().settle(false);
+    }
     delivery.stop();
     link.close();
     connection.sessionClosed(this);
@@ -283,19 +302,84 @@ public class WarrenSession implements QueueSession, TopicSession {
   @Override
   public MessageListener getMessageListener() throws JMSException {
     checkOpen();
-    throw new JMSException("session message listeners (application server facility) unsupported");
+    return distinguishedListener;
   }
 
+  /**
+   * The distinguished listener of a server session (§8.2): {@link #run} gives it the messages a
+   * connection consumer loaded into this session.
+   */
   @Override
   public void setMessageListener(MessageListener listener) throws JMSException {
     checkOpen();
-    throw new JMSException("session message listeners (application server facility) unsupported");
+    distinguishedListener = listener;
   }
 
+  /** A connection consumer hands a message to this (server) session, for {@link #run}. */
+  void load(WarrenMessage message, SessionDelivery.Outcome outcome) {
+    loaded.add(new Loaded(message, outcome));
+  }
+
+  /**
+   * Gives each loaded message to the distinguished listener, as the application server asks through
+   * ServerSession.start. When the listener returns, the message is acknowledged in AUTO and DUPS_OK
+   * sessions, and at the next commit or acknowledge in transacted and CLIENT_ACKNOWLEDGE ones; a
+   * listener that throws in AUTO or DUPS_OK sends it back to be redelivered.
+   */
   @Override
   public void run() {
-    throw new JMSRuntimeException(
-        "Session.run (application server facility) is not supported by this provider");
+    Loaded next;
+    while ((next = loaded.poll()) != null) {
+      MessageListener l = distinguishedListener;
+      if (l == null || closed) {
+        next.outcome().settle(false);
+        if (l == null) {
+          throw new jakarta.jms.IllegalStateRuntimeException(
+              "Session.run without a distinguished message listener: the message goes back");
+        }
+        continue;
+      }
+      WarrenMessage m = next.message();
+      boolean later = mode == SESSION_TRANSACTED || mode == CLIENT_ACKNOWLEDGE;
+      if (later) {
+        ackLock.lock();
+        try {
+          loadedUnsettled.add(next.outcome());
+        } finally {
+          ackLock.unlock();
+        }
+      }
+      m.markReceived(mode == CLIENT_ACKNOWLEDGE ? this::acknowledgeAll : null);
+      try {
+        l.onMessage(m);
+      } catch (RuntimeException e) {
+        if (!later) {
+          next.outcome().settle(false);
+        }
+        continue;
+      }
+      if (!later) {
+        next.outcome().settle(true);
+      }
+    }
+  }
+
+  /** Settles what run() handed over and commit, acknowledge, rollback or recover decided. */
+  private void settleLoaded(boolean processed) {
+    List<SessionDelivery.Outcome> settled;
+    ackLock.lock();
+    try {
+      if (loadedUnsettled.isEmpty()) {
+        return;
+      }
+      settled = new ArrayList<>(loadedUnsettled);
+      loadedUnsettled.clear();
+    } finally {
+      ackLock.unlock();
+    }
+    for (SessionDelivery.Outcome o : settled) {
+      o.settle(processed);
+    }
   }
 
   void consumerClosed(WarrenMessageConsumer c) {
@@ -471,7 +555,7 @@ public class WarrenSession implements QueueSession, TopicSession {
     WarrenDestination d = destination(destination);
     MessageSelector selector = MessageSelector.parse(messageSelector);
     if (d instanceof Queue) {
-      Subscriptions.checkQueueSelector(selector);
+      Subscriptions.checkQueueSelector(connection, selector);
     }
     if (connection.isForeignTemporary(d)) {
       throw new InvalidDestinationException(

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -174,6 +175,26 @@ public final class AdapterConfig implements Serializable {
 
   private static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** Two configurations are equal when every property is. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof AdapterConfig c
+        && embedded == c.embedded
+        && port == c.port
+        && Objects.equals(host, c.host)
+        && Objects.equals(dataDir, c.dataDir)
+        && Objects.equals(virtualHost, c.virtualHost)
+        && Objects.equals(users, c.users)
+        && Objects.equals(brokerUri, c.brokerUri)
+        && Objects.equals(user, c.user)
+        && Objects.equals(password, c.password);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(embedded, host, port, dataDir, virtualHost, brokerUri, user);
   }
 
   @Override

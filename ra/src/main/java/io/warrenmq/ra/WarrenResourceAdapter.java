@@ -133,6 +133,23 @@ public class WarrenResourceAdapter implements ResourceAdapter {
     return new XAResource[0];
   }
 
+  /**
+   * The Connectors specification requires the adapter JavaBean to declare {@code equals} and {@code
+   * hashCode}, and WildFly's archive validation refuses to deploy an adapter that does not: two
+   * adapters are equal when their configurations are, as for any JavaBean of config properties.
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WarrenResourceAdapter a
+        && getClass() == a.getClass()
+        && config.equals(a.config);
+  }
+
+  @Override
+  public int hashCode() {
+    return config.hashCode();
+  }
+
   // ---- config-property setters (ra.xml); each writes into the one AdapterConfig --------------
 
   public Boolean getEmbedded() {

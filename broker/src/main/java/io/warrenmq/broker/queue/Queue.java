@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * A queue: ready messages in order, the consumers they go to, and the rules between them.
@@ -22,7 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Dispatch.</b> Consumers are kept in priority order; the first with credit takes the next
  * message and moves to the back of its priority group, which gives round-robin among equals and
- * fair dispatch under prefetch.
+ * fair dispatch under prefetch. A consumer with a {@link QueueConsumer#filter() filter} takes the
+ * head only when it matches, and otherwise the first matching message further on: the queue
+ * remembers, for each such consumer, up to which sequence number it has found nothing, so each
+ * message is tested against a filter once unless it comes back (requeue).
  *
  * <p><b>Memory.</b> Ready octets above {@code backlogLimit} make {@link #enqueue} report
  * backpressure: the publisher stops reading its socket until the backlog halves.
@@ -46,6 +50,7 @@ public final class Queue implements Destination {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final List<QueueConsumer> consumers = new ArrayList<>();
+  private final List<Filtering> filtering = new ArrayList<>();
   private final Set<BackpressureListener> waiting = new LinkedHashSet<>();
   private final long ttlMillis;
   private long nextSequence;
@@ -122,11 +127,14 @@ public final class Queue implements Destination {
       // disk until it is acknowledged.
       storage.add(new QueueEntry(nextSequence++, message, false, expiresAt(message)));
       if (storage.size() == 1) {
-        QueueConsumer consumer = takeConsumer();
+        QueueConsumer consumer = takeConsumer(message);
         if (consumer != null) {
           deliver(consumer, storage.poll());
           return false;
         }
+      }
+      if (!filtering.isEmpty()) {
+        dispatchFiltering();
       }
       if (storage.bytes() > backlogLimit && waiter != null) {
         waiting.add(waiter);
@@ -144,13 +152,17 @@ public final class Queue implements Destination {
     lock.lock();
     try {
       dropExpiredHead();
-      while (storage.size() > 0) {
-        QueueConsumer consumer = takeConsumer();
+      QueueEntry head;
+      while ((head = storage.peek()) != null) {
+        QueueConsumer consumer = takeConsumer(head.message());
         if (consumer == null) {
           break;
         }
         deliver(consumer, storage.poll());
         dropExpiredHead();
+      }
+      if (!filtering.isEmpty()) {
+        dispatchFiltering();
       }
       released = releaseWaiters();
     } finally {
@@ -168,13 +180,40 @@ public final class Queue implements Destination {
   }
 
   /**
-   * Finds the highest-priority consumer with credit, reserves its credit and rotates it behind its
-   * equals. Under the lock.
+   * Gives each filtering consumer with credit the first matching messages past the point it has
+   * searched to, as many as its credit allows. Under the lock.
    */
-  private QueueConsumer takeConsumer() {
+  private void dispatchFiltering() {
+    long now = System.currentTimeMillis();
+    for (Filtering f : filtering) {
+      while (f.searchedTo < nextSequence && storage.size() > 0 && f.consumer.mayReserve()) {
+        QueueEntry entry =
+            storage.takeFirst(f.searchedTo, e -> !e.expired(now) && f.filter.test(e.message()));
+        if (entry == null) {
+          f.searchedTo = nextSequence;
+          break;
+        }
+        f.searchedTo = entry.sequence() + 1;
+        if (!f.consumer.reserve()) {
+          // Credit went between the look and the take; the consumer asks again when it has some.
+          storage.requeue(List.of(entry));
+          f.searchedTo = entry.sequence();
+          break;
+        }
+        deliver(f.consumer, entry);
+      }
+    }
+  }
+
+  /**
+   * Finds the highest-priority consumer with credit that takes {@code message}, reserves its credit
+   * and rotates it behind its equals. Under the lock.
+   */
+  private QueueConsumer takeConsumer(Message message) {
     for (int i = 0; i < consumers.size(); i++) {
       QueueConsumer c = consumers.get(i);
-      if (c.reserve()) {
+      Predicate<Message> filter = c.filter();
+      if ((filter == null || filter.test(message)) && c.reserve()) {
         int last = i;
         while (last + 1 < consumers.size() && consumers.get(last + 1).priority() == c.priority()) {
           last++;
@@ -245,10 +284,15 @@ public final class Queue implements Destination {
         }
         return;
       }
+      long oldest = Long.MAX_VALUE;
       for (QueueEntry e : entries) {
         e.markRedelivered();
+        oldest = Math.min(oldest, e.sequence());
       }
       storage.requeue(entries);
+      for (Filtering f : filtering) {
+        f.searchedTo = Math.min(f.searchedTo, oldest);
+      }
     } finally {
       lock.unlock();
     }
@@ -270,6 +314,10 @@ public final class Queue implements Destination {
         at++;
       }
       consumers.add(at, consumer);
+      Predicate<Message> filter = consumer.filter();
+      if (filter != null) {
+        filtering.add(new Filtering(consumer, filter));
+      }
     } finally {
       lock.unlock();
     }
@@ -284,6 +332,7 @@ public final class Queue implements Destination {
       if (!consumers.remove(consumer)) {
         return;
       }
+      filtering.removeIf(f -> f.consumer == consumer);
       exclusiveConsumer = false;
       last = consumers.isEmpty() && autoDelete && !deleted;
     } finally {
@@ -329,6 +378,7 @@ public final class Queue implements Destination {
       storage.destroy();
       cancelled = new ArrayList<>(consumers);
       consumers.clear();
+      filtering.clear();
       released = new ArrayList<>(waiting);
       waiting.clear();
     } finally {
@@ -354,6 +404,7 @@ public final class Queue implements Destination {
       deleted = true;
       storage.close();
       consumers.clear();
+      filtering.clear();
       waiting.clear();
     } finally {
       lock.unlock();
@@ -449,6 +500,18 @@ public final class Queue implements Destination {
 
   public boolean deleted() {
     return deleted;
+  }
+
+  /** A consumer with a filter, and the sequence number before which nothing ready matches it. */
+  private static final class Filtering {
+    final QueueConsumer consumer;
+    final Predicate<Message> filter;
+    long searchedTo = Long.MIN_VALUE;
+
+    Filtering(QueueConsumer consumer, Predicate<Message> filter) {
+      this.consumer = consumer;
+      this.filter = filter;
+    }
   }
 
   /** Thrown when a consumer would break a queue's exclusive-consumer rule. */

@@ -1,5 +1,8 @@
 package io.warrenmq.broker.queue;
 
+import io.warrenmq.broker.message.Message;
+import java.util.function.Predicate;
+
 /**
  * A subscriber to a queue: an AMQP consumer, or an in-VM one. The queue calls these methods while
  * holding its lock, from whichever thread is dispatching, so they must be quick and must not call
@@ -21,6 +24,24 @@ public interface QueueConsumer {
    * again when it has credit once more.
    */
   boolean reserve();
+
+  /**
+   * The messages this consumer takes, or null for all of them. A consumer with a filter (a JMS
+   * selector) is offered every matching message of the queue, wherever it stands; the rest stay for
+   * other consumers.
+   */
+  default Predicate<Message> filter() {
+    return null;
+  }
+
+  /**
+   * Whether {@link #reserve()} would give credit now: a hint, looked at before the queue searches
+   * its messages for a filtering consumer. A consumer that answers false must ask for dispatch
+   * again once it has credit, as after a refused {@link #reserve()}.
+   */
+  default boolean mayReserve() {
+    return true;
+  }
 
   /** Hands over a message for which {@link #reserve()} gave credit; delivery happens later. */
   void deliver(Queue queue, QueueEntry entry);

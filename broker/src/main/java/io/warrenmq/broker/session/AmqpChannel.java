@@ -10,9 +10,11 @@ import io.warrenmq.broker.protocol.AmqpMethod;
 import io.warrenmq.broker.protocol.AmqpMethod.*;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.ChannelMethodHandler;
+import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.selector.JmsSelector;
 import io.warrenmq.broker.session.UnackedDeliveries.Unacked;
 import io.warrenmq.broker.transport.Frame;
 import io.warrenmq.broker.transport.Frames;
@@ -491,7 +493,8 @@ final class AmqpChannel implements ChannelMethodHandler {
       priority = n.intValue();
     }
     ChannelConsumer consumer =
-        new ChannelConsumer(this, tag, q, m.noAck(), consumerPrefetch, priority);
+        new ChannelConsumer(
+            this, tag, q, m.noAck(), consumerPrefetch, priority, selector(m.arguments()));
     consumers.put(tag, consumer);
     if (!m.nowait()) {
       connection.send(number, new BasicConsumeOk(tag));
@@ -502,6 +505,29 @@ final class AmqpChannel implements ChannelMethodHandler {
       consumers.remove(tag);
       throw AmqpException.of(
           ReplyCode.ACCESS_REFUSED, "%s in exclusive use", vhost().resource("queue", q.name()));
+    }
+  }
+
+  /** The consumer's JMS selector ({@code x-filter-jms-selector}), or null to take everything. */
+  private static JmsSelector selector(Map<String, Object> arguments) throws AmqpException {
+    Object v = arguments.get(JmsSelector.ARGUMENT);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof LongString) && !(v instanceof String)) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED,
+          "invalid arg '%s' for consumer: must be a string",
+          JmsSelector.ARGUMENT);
+    }
+    String text = v.toString();
+    if (text.isBlank()) {
+      return null;
+    }
+    try {
+      return JmsSelector.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw AmqpException.of(ReplyCode.PRECONDITION_FAILED, "%s", e.getMessage());
     }
   }
 
@@ -652,6 +678,15 @@ final class AmqpChannel implements ChannelMethodHandler {
   }
 
   // ------------------------------------------------------------------ delivery (any thread)
+
+  /** Whether {@link #reserve} would give credit now (a hint for filtering consumers). */
+  boolean mayReserve(ChannelConsumer consumer) {
+    return state == State.OPEN
+        && flowActive
+        && outboxSize.get() < OUTBOX_LIMIT
+        && connection.socket().isWritable()
+        && (consumer.noAck() || channelPrefetch <= 0 || channelUnacked.get() < channelPrefetch);
+  }
 
   /** Takes channel-wide credit for one delivery to {@code consumer}; queue threads call this. */
   boolean reserve(ChannelConsumer consumer) {

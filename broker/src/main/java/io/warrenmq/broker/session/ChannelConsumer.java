@@ -1,9 +1,11 @@
 package io.warrenmq.broker.session;
 
+import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueConsumer;
 import io.warrenmq.broker.queue.QueueEntry;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * An AMQP consumer (basic.consume) as its queue sees it. Credit is the consumer's own prefetch and
@@ -18,18 +20,31 @@ final class ChannelConsumer implements QueueConsumer {
   private final boolean noAck;
   private final int prefetch;
   private final int priority;
+  private final Predicate<Message> filter;
   private final AtomicInteger unacked = new AtomicInteger();
   private volatile boolean starved;
   private volatile boolean cancelled;
 
   ChannelConsumer(
-      AmqpChannel channel, String tag, Queue queue, boolean noAck, int prefetch, int priority) {
+      AmqpChannel channel,
+      String tag,
+      Queue queue,
+      boolean noAck,
+      int prefetch,
+      int priority,
+      Predicate<Message> filter) {
     this.channel = channel;
     this.tag = tag;
     this.queue = queue;
     this.noAck = noAck;
     this.prefetch = prefetch;
     this.priority = priority;
+    this.filter = filter;
+  }
+
+  @Override
+  public Predicate<Message> filter() {
+    return filter;
   }
 
   @Override
@@ -80,6 +95,16 @@ final class ChannelConsumer implements QueueConsumer {
     }
     starved = false;
     return true;
+  }
+
+  @Override
+  public boolean mayReserve() {
+    if (cancelled) {
+      return false;
+    }
+    // Raised as in reserve(): a consumer seen without credit is woken when credit comes back.
+    starved = true;
+    return (noAck || prefetch <= 0 || unacked.get() < prefetch) && channel.mayReserve(this);
   }
 
   @Override

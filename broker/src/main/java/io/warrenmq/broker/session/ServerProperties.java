@@ -29,7 +29,9 @@ final class ServerProperties {
           "consumer_priorities",
           "authentication_failure_close",
           "per_consumer_qos",
-          "direct_reply_to"
+          "direct_reply_to",
+          // WarrenMQ's own: consumers may filter with a JMS selector (x-filter-jms-selector).
+          "jms_selectors"
         }) {
       capabilities.put(c, Boolean.TRUE);
     }

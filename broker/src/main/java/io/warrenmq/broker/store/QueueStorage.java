@@ -2,6 +2,7 @@ package io.warrenmq.broker.store;
 
 import io.warrenmq.broker.queue.QueueEntry;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Where a queue keeps its ready messages, in sequence order. The queue calls it only while holding
@@ -25,6 +26,13 @@ public interface QueueStorage {
 
   /** Returns the head without removing it, or null when empty. */
   QueueEntry peek();
+
+  /**
+   * Removes and returns the first ready entry from sequence {@code from} on that {@code filter}
+   * accepts, or null: what a filtering consumer takes, wherever it is in the queue. The entry is
+   * then out with its consumer, as a polled one is, until it is settled or requeued.
+   */
+  QueueEntry takeFirst(long from, Predicate<QueueEntry> filter);
 
   /** Puts entries that were delivered back at the places their sequence numbers give them. */
   void requeue(List<QueueEntry> entries);

@@ -4,6 +4,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.warrenmq.broker.Broker;
 import io.warrenmq.broker.BrokerConfig;
+import io.warrenmq.broker.testing.RabbitMqNode;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -23,11 +24,13 @@ import org.junit.jupiter.api.BeforeAll;
  *
  * <p>With {@code -Dwarren.test.uri=amqp://guest:guest@127.0.0.1:5673} the same tests run against
  * another broker instead, such as a real RabbitMQ, to check that they describe RabbitMQ's
- * behaviour. Tests of WarrenMQ-only settings call {@link #assumeInProcess()}.
+ * behaviour; {@code -Dwarren.test.uri=rabbitmq} starts a private RabbitMQ node for them (see {@link
+ * RabbitMqNode}). Tests of WarrenMQ-only settings call {@link #assumeInProcess()}.
  */
 public abstract class BrokerTestSupport {
 
-  private static final String EXTERNAL_URI = System.getProperty("warren.test.uri");
+  private static final String TARGET = System.getProperty("warren.test.uri");
+  private static String EXTERNAL_URI;
 
   private static Broker broker;
   private static Path dataDir;
@@ -43,6 +46,7 @@ public abstract class BrokerTestSupport {
 
   @BeforeAll
   static void startBroker() throws Exception {
+    EXTERNAL_URI = externalUri(TARGET);
     dataDir = Files.createTempDirectory("warren-it");
     if (EXTERNAL_URI == null) {
       broker = Broker.start(config());
@@ -61,6 +65,23 @@ public abstract class BrokerTestSupport {
       }
       dataDir = null;
     }
+  }
+
+  /**
+   * The broker the tests run against instead of the in-process one: none by default, a private
+   * RabbitMQ node for {@code rabbitmq} (the tests are skipped when RabbitMQ is not installed), or
+   * any AMQP URI.
+   */
+  static String externalUri(String target) {
+    if (target == null || target.isBlank()) {
+      return null;
+    }
+    if (!target.equals(RabbitMqNode.AUTO)) {
+      return target;
+    }
+    URI node = RabbitMqNode.uri();
+    org.junit.jupiter.api.Assumptions.assumeTrue(node != null, RabbitMqNode::unavailable);
+    return node.toString();
   }
 
   /** Stops the broker without deleting its data directory, for restart tests. */

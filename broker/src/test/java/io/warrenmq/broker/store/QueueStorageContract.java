@@ -206,4 +206,96 @@ public abstract class QueueStorageContract {
   void aNewQueueStartsAtSequenceZero() {
     assertEquals(0, storage.nextSequence());
   }
+
+  private static int number(QueueEntry e) {
+    return Integer.parseInt(body(e).substring(1));
+  }
+
+  @Test
+  void takeFirstFindsMatchesAnywhereAndLeavesTheRestInOrder() {
+    int n = PAGE_BOUND * 3 + 5;
+    for (int i = 0; i < n; i++) {
+      add(i, "m" + i, i % 2 == 0);
+    }
+    List<String> taken = new ArrayList<>();
+    List<String> rest = new ArrayList<>();
+    long from = Long.MIN_VALUE;
+    QueueEntry e;
+    while ((e = storage.takeFirst(from, x -> number(x) % 10 == 7)) != null) {
+      taken.add(body(e));
+      from = e.sequence() + 1;
+      storage.settle(e);
+      e.message().release();
+    }
+    for (int i = 0; i < n; i++) {
+      if (i % 10 != 7) {
+        rest.add("m" + i);
+      }
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 7; i < n; i += 10) {
+      expected.add("m" + i);
+    }
+    assertEquals(expected, taken);
+    assertEquals(n - taken.size(), storage.size());
+    assertEquals(rest, pollAll());
+  }
+
+  @Test
+  void takeFirstLooksOnlyFromTheGivenSequenceOn() {
+    for (int i = 0; i < PAGE_BOUND * 2; i++) {
+      add(i, "m" + i, true);
+    }
+    assertNull(storage.takeFirst(PAGE_BOUND * 2, x -> true));
+    for (long from : new long[] {3, PAGE_BOUND * 2 - 2, PAGE_BOUND + 1}) {
+      QueueEntry e = storage.takeFirst(from, x -> true);
+      assertEquals(from, e.sequence());
+      storage.settle(e);
+      e.message().release();
+    }
+    assertNull(storage.takeFirst(0, x -> false));
+    assertEquals(PAGE_BOUND * 2 - 3, pollAll().size());
+  }
+
+  @Test
+  void entriesTakenOutOfOrderComeBackToTheirPlaces() {
+    int n = PAGE_BOUND * 3;
+    for (int i = 0; i < n; i++) {
+      add(i, "m" + i, i % 3 != 0);
+    }
+    List<QueueEntry> back = new ArrayList<>();
+    for (int wanted : new int[] {2, PAGE_BOUND + 3, PAGE_BOUND * 2 + 9, PAGE_BOUND * 2 + 10}) {
+      QueueEntry e = storage.takeFirst(0, x -> number(x) == wanted);
+      back.add(QueueEntry.restored(e.sequence(), e.message(), true));
+    }
+    assertEquals(n - 4, storage.size());
+    storage.requeue(back);
+    assertEquals(n, storage.size());
+    List<String> order = new ArrayList<>();
+    List<Integer> redelivered = new ArrayList<>();
+    QueueEntry e;
+    while ((e = storage.poll()) != null) {
+      order.add(body(e));
+      if (e.redelivered()) {
+        redelivered.add(number(e));
+      }
+      storage.settle(e);
+      e.message().release();
+    }
+    assertEquals(range(0, n), order);
+    assertEquals(List.of(2, PAGE_BOUND + 3, PAGE_BOUND * 2 + 9, PAGE_BOUND * 2 + 10), redelivered);
+  }
+
+  @Test
+  void purgeLeavesEntriesTakenOutOfOrderWithTheirConsumer() {
+    int n = PAGE_BOUND * 3;
+    for (int i = 0; i < n; i++) {
+      add(i, "m" + i, true);
+    }
+    QueueEntry taken = storage.takeFirst(0, x -> number(x) == PAGE_BOUND * 2);
+    assertEquals(n - 1, storage.purge());
+    assertEquals(0, storage.size());
+    storage.settle(taken);
+    taken.message().release();
+  }
 }

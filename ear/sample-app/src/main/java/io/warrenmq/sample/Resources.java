@@ -6,7 +6,11 @@ import jakarta.resource.spi.TransactionSupport.TransactionSupportLevel;
 
 /**
  * The application's resources on the WarrenMQ adapter (deployed as {@code warren-ra.rar}), defined
- * here so that no server configuration is needed.
+ * here so that no server configuration is needed on Payara.
+ *
+ * <p>WildFly would give each of these definitions an adapter instance, and so an embedded broker,
+ * of its own: there {@code WEB-INF/jboss-web.xml} replaces them with the connection factory and
+ * topic defined on the .ear's one adapter ({@code ear/src/main/wildfly/warren-sample.cli}).
  */
 @ConnectionFactoryDefinition(
     name = Resources.CONNECTION_FACTORY,

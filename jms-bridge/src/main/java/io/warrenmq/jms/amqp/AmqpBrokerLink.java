@@ -7,6 +7,7 @@ import io.warrenmq.jms.link.BrokerLink;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
 import java.net.URI;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -53,6 +54,12 @@ public final class AmqpBrokerLink implements BrokerLink {
     } catch (Exception e) {
       throw AmqpErrors.toLinkException("cannot connect to " + factory.getHost(), e);
     }
+  }
+
+  @Override
+  public boolean filtersConsumers() {
+    return connection.getServerProperties().get("capabilities") instanceof Map<?, ?> capabilities
+        && Boolean.TRUE.equals(capabilities.get("jms_selectors"));
   }
 
   @Override

@@ -145,7 +145,8 @@ final class AmqpLinkSession implements LinkSession {
   }
 
   @Override
-  public String consume(String queue, int prefetch, boolean exclusive, DeliveryHandler handler)
+  public String consume(
+      String queue, int prefetch, boolean exclusive, String selector, DeliveryHandler handler)
       throws LinkException {
     try {
       channel.basicQos(prefetch, false);
@@ -155,7 +156,7 @@ final class AmqpLinkSession implements LinkSession {
           "",
           false,
           exclusive,
-          null,
+          selector == null ? null : Map.of("x-filter-jms-selector", selector),
           new DefaultConsumer(channel) {
             @Override
             public void handleDelivery(

@@ -14,6 +14,13 @@ public interface BrokerLink extends AutoCloseable {
   /** Whether the link is still open. */
   boolean isOpen();
 
+  /**
+   * Whether the broker filters a consumer's queue by a JMS selector ({@code
+   * x-filter-jms-selector}), leaving non-matching messages for other consumers. WarrenMQ does;
+   * RabbitMQ does not.
+   */
+  boolean filtersConsumers();
+
   /** A short id of this link, unique in the broker, used to recognise its own messages. */
   String id();
 

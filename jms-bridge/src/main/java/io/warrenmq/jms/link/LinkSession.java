@@ -51,8 +51,12 @@ public interface LinkSession extends AutoCloseable {
 
   /**
    * basic.consume with manual acknowledgement and a prefetch of its own. Returns the consumer tag.
+   *
+   * @param selector a JMS selector the broker filters the queue by (only when {@link
+   *     BrokerLink#filtersConsumers()}), or null for every message
    */
-  String consume(String queue, int prefetch, boolean exclusive, DeliveryHandler handler)
+  String consume(
+      String queue, int prefetch, boolean exclusive, String selector, DeliveryHandler handler)
       throws LinkException;
 
   /**

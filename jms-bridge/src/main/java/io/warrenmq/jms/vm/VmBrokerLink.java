@@ -143,6 +143,11 @@ public final class VmBrokerLink implements BrokerLink {
   }
 
   @Override
+  public boolean filtersConsumers() {
+    return true;
+  }
+
+  @Override
   public boolean isOpen() {
     return open;
   }

@@ -1,10 +1,12 @@
 package io.warrenmq.jms.vm;
 
+import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueConsumer;
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.jms.link.LinkSession.DeliveryHandler;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * An in-VM consumer as its queue sees it. Credit is the consumer's prefetch, taken atomically on
@@ -18,17 +20,24 @@ final class VmConsumer implements QueueConsumer {
   private final String tag;
   private final Queue queue;
   private final int prefetch;
+  private final Predicate<Message> filter;
   private final DeliveryHandler handler;
   private final AtomicInteger unacked = new AtomicInteger();
   private volatile boolean starved;
   private volatile boolean cancelled;
 
   VmConsumer(
-      VmLinkSession session, String tag, Queue queue, int prefetch, DeliveryHandler handler) {
+      VmLinkSession session,
+      String tag,
+      Queue queue,
+      int prefetch,
+      Predicate<Message> filter,
+      DeliveryHandler handler) {
     this.session = session;
     this.tag = tag;
     this.queue = queue;
     this.prefetch = prefetch;
+    this.filter = filter;
     this.handler = handler;
   }
 
@@ -69,6 +78,21 @@ final class VmConsumer implements QueueConsumer {
         return true;
       }
     }
+  }
+
+  @Override
+  public Predicate<Message> filter() {
+    return filter;
+  }
+
+  @Override
+  public boolean mayReserve() {
+    if (cancelled || !session.isOpen()) {
+      return false;
+    }
+    // Marked as in reserve(): a consumer seen without credit is woken when credit comes back.
+    starved = true;
+    return prefetch <= 0 || unacked.get() < prefetch;
   }
 
   /** Under the queue's lock: only hands the entry to the session's executor. */

@@ -9,6 +9,7 @@ import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.selector.JmsSelector;
 import io.warrenmq.broker.vhost.VirtualHost;
 import io.warrenmq.jms.link.AmqpMessage;
 import io.warrenmq.jms.link.LinkDelivery;
@@ -202,6 +203,7 @@ final class VmLinkSession implements LinkSession {
       throw new LinkException("cannot publish to exchange '" + exchange + "': " + e, 0, e);
     }
     byte[] body = m.body() == null ? new byte[0] : m.body();
+    awaitNoAlarm();
     synchronized (this) {
       checkOpen();
       Message msg = null;
@@ -234,6 +236,20 @@ final class VmLinkSession implements LinkSession {
           msg.release();
         }
       }
+    }
+  }
+
+  /**
+   * While the broker has a memory or disk alarm set, a publisher waits, as RabbitMQ blocks a
+   * publishing connection; consumers go on, which is what clears a memory alarm. Waits outside the
+   * session's lock, so that the session can still be closed.
+   */
+  private void awaitNoAlarm() throws LinkException {
+    try {
+      link.broker().awaitNoAlarm(this::isOpen);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LinkException("interrupted while the broker's resource alarm held a publish", 0, e);
     }
   }
 
@@ -297,17 +313,22 @@ final class VmLinkSession implements LinkSession {
   // ------------------------------------------------------------------ consuming
 
   @Override
-  public String consume(String queue, int prefetch, boolean exclusive, DeliveryHandler handler)
+  public String consume(
+      String queue, int prefetch, boolean exclusive, String selector, DeliveryHandler handler)
       throws LinkException {
     checkOpen();
     Queue q;
+    JmsSelector filter;
     try {
       q = vhost.queue(queue, link);
+      filter = selector == null ? null : JmsSelector.parse(selector);
     } catch (AmqpException e) {
       throw failed("cannot consume from queue '" + queue + "'", e);
+    } catch (IllegalArgumentException e) {
+      throw new LinkException(e.getMessage(), ReplyCode.PRECONDITION_FAILED.code(), e);
     }
     String tag = "amq.ctag-" + randomToken();
-    VmConsumer consumer = new VmConsumer(this, tag, q, prefetch, handler);
+    VmConsumer consumer = new VmConsumer(this, tag, q, prefetch, filter, handler);
     consumers.put(tag, consumer);
     try {
       q.addConsumer(consumer, exclusive);

@@ -25,10 +25,11 @@ class ConnectionIT extends JmsTestSupport {
 
   @Test
   void aWrongPasswordIsAJmsSecurityExceptionWith403() {
+    var factory = factory();
     JMSSecurityException e =
         assertThrows(
             JMSSecurityException.class,
-            () -> track(factory().createConnection("guest", "not-the-password")));
+            () -> track(factory.createConnection("guest", "not-the-password")));
     assertEquals("403", e.getErrorCode());
   }
 

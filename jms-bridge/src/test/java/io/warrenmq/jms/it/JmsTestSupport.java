@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import com.rabbitmq.client.ConnectionFactory;
 import io.warrenmq.broker.Broker;
 import io.warrenmq.broker.BrokerConfig;
+import io.warrenmq.broker.testing.RabbitMqNode;
 import io.warrenmq.jms.WarrenConnectionFactory;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
  * Starts one in-process broker on an ephemeral loopback port per test class, and hands out JMS
  * connections (network transport) and plain RabbitMQ Java client connections to it, closed after
  * each test. With {@code -Dwarren.test.uri=amqp://guest:guest@127.0.0.1:5673} the tests run against
- * another broker instead, such as a real RabbitMQ.
+ * another broker instead, such as a real RabbitMQ; {@code -Dwarren.test.uri=rabbitmq} starts a
+ * private RabbitMQ node for them ({@link RabbitMqNode}).
  *
  * <p>The JMS connections' transport is {@link #jmsUri()}: the network by default; the {@code Vm…IT}
  * subclasses run the same tests over the in-VM transport (plain AMQP clients still connect over the
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.BeforeAll;
  */
 public abstract class JmsTestSupport {
   protected static final long WAIT_MILLIS = 5_000;
-  private static final String EXTERNAL_URI = System.getProperty("warren.test.uri");
+  private static final String TARGET = System.getProperty("warren.test.uri");
+  private static String EXTERNAL_URI;
 
   private static Broker broker;
   private static Path dataDir;
@@ -43,6 +46,7 @@ public abstract class JmsTestSupport {
 
   @BeforeAll
   static void startBroker() throws Exception {
+    EXTERNAL_URI = externalUri();
     dataDir = Files.createTempDirectory("warren-jms-it");
     if (EXTERNAL_URI == null) {
       broker =
@@ -51,14 +55,33 @@ public abstract class JmsTestSupport {
     }
   }
 
+  /**
+   * The broker to run against instead of the in-process one: none by default, a private RabbitMQ
+   * node for {@code rabbitmq} (skipped when RabbitMQ is not installed), or any AMQP URI.
+   */
+  private static String externalUri() {
+    if (TARGET == null || TARGET.isBlank()) {
+      return null;
+    }
+    if (!TARGET.equals(RabbitMqNode.AUTO)) {
+      return TARGET;
+    }
+    URI node = RabbitMqNode.uri();
+    org.junit.jupiter.api.Assumptions.assumeTrue(node != null, RabbitMqNode::unavailable);
+    return node.toString();
+  }
+
   @AfterAll
   static void stopBroker() throws IOException {
     if (broker != null) {
       broker.close();
       broker = null;
     }
-    try (Stream<Path> files = Files.walk(dataDir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    if (dataDir != null) {
+      try (Stream<Path> files = Files.walk(dataDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      dataDir = null;
     }
   }
 

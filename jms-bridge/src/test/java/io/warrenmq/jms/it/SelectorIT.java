@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import jakarta.jms.Connection;
+import jakarta.jms.DeliveryMode;
 import jakarta.jms.InvalidSelectorException;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
@@ -21,7 +24,10 @@ import java.util.Enumeration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Message selectors on subscriptions and browsers (§3.8). */
+/**
+ * Message selectors (§3.8) on subscriptions and browsers, which the provider applies, and on queue
+ * consumers, which the broker applies so that what does not match stays for other consumers.
+ */
 class SelectorIT extends JmsTestSupport {
 
   private static Message message(Session s, String text, String color, int weight)
@@ -131,7 +137,8 @@ class SelectorIT extends JmsTestSupport {
   }
 
   @Test
-  void aQueueConsumerWithASelectorIsRefusedAndWithoutOneAccepted() throws Exception {
+  void aQueueConsumerWithASelectorIsRefusedByABrokerThatCannotFilter() throws Exception {
+    assumeTrue(broker() == null, "RabbitMQ cannot filter a queue for a consumer; WarrenMQ can");
     Session session = connection().createSession();
     Queue queue = session.createQueue(unique("queue-select"));
     JMSException refused =
@@ -139,5 +146,123 @@ class SelectorIT extends JmsTestSupport {
     assertEquals(JMSException.class, refused.getClass());
     assertNotNull(session.createConsumer(queue, "  "));
     assertNull(session.createConsumer(queue, null).getMessageSelector());
+  }
+
+  @Test
+  void queueConsumersWithSelectorsEachTakeTheirOwnAndLeaveTheRest() throws Exception {
+    assumeTrue(broker() != null, "queue selectors need a broker that filters consumers");
+    Session session = connection().createSession();
+    Queue queue = session.createQueue(unique("queue-select"));
+    MessageConsumer red = session.createConsumer(queue, "color = 'red'");
+    MessageConsumer heavy = session.createConsumer(queue, "color <> 'red' AND weight > 100");
+    assertEquals("color = 'red'", red.getMessageSelector());
+    MessageProducer producer = session.createProducer(queue);
+    List<String> reds = new ArrayList<>();
+    List<String> heavies = new ArrayList<>();
+    List<String> rest = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      String color = i % 3 == 0 ? "red" : i % 3 == 1 ? "blue" : null;
+      int weight = i % 2 == 0 ? 50 : 150;
+      producer.send(message(session, "m" + i, color, weight));
+      if ("red".equals(color)) {
+        reds.add("m" + i);
+      } else if (color != null && weight > 100) {
+        heavies.add("m" + i);
+      } else {
+        rest.add("m" + i);
+      }
+    }
+    assertEquals(reds, drain(red, reds.size()));
+    assertEquals(heavies, drain(heavy, heavies.size()));
+    red.close();
+    heavy.close();
+    assertEquals(rest, drain(session.createConsumer(queue), rest.size()));
+  }
+
+  @Test
+  void aQueueSelectorSeesHeaderFieldsAndMessagesFromPlainAmqpClients() throws Exception {
+    assumeTrue(broker() != null, "queue selectors need a broker that filters consumers");
+    Session session = connection().createSession();
+    Queue queue = session.createQueue(unique("queue-headers"));
+    MessageConsumer urgent =
+        session.createConsumer(
+            queue, "JMSPriority >= 7 AND JMSType = 'order' AND JMSCorrelationID LIKE 'c-%'");
+    MessageConsumer fromAmqp = session.createConsumer(queue, "source = 'amqp' AND n = 42");
+    MessageProducer producer = session.createProducer(queue);
+    TextMessage low = session.createTextMessage("low");
+    low.setJMSType("order");
+    low.setJMSCorrelationID("c-1");
+    producer.send(low, DeliveryMode.PERSISTENT, 4, 0);
+    TextMessage high = session.createTextMessage("high");
+    high.setJMSType("order");
+    high.setJMSCorrelationID("c-2");
+    producer.send(high, DeliveryMode.PERSISTENT, 8, 0);
+    com.rabbitmq.client.Channel amqp = amqpConnection().createChannel();
+    amqp.basicPublish(
+        "",
+        queue.getQueueName(),
+        new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+            .contentType("text/plain")
+            .headers(java.util.Map.of("source", "amqp", "n", 42))
+            .build(),
+        "plain".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(List.of("high"), drain(urgent, 1));
+    assertEquals(List.of("plain"), drain(fromAmqp, 1));
+    urgent.close();
+    fromAmqp.close();
+    assertEquals(List.of("low"), drain(session.createConsumer(queue), 1));
+  }
+
+  @Test
+  void aRolledBackSelectedMessageComesBackToItsSelector() throws Exception {
+    assumeTrue(broker() != null, "queue selectors need a broker that filters consumers");
+    Session session = connection().createSession(true, Session.SESSION_TRANSACTED);
+    Queue queue = session.createQueue(unique("queue-tx"));
+    MessageProducer producer = session.createProducer(queue);
+    producer.send(message(session, "blue", "blue", 1));
+    producer.send(message(session, "red", "red", 1));
+    session.commit();
+    MessageConsumer red = session.createConsumer(queue, "color = 'red'");
+    Message first = notNull(red.receive(WAIT_MILLIS), "the red message");
+    assertEquals("red", ((TextMessage) first).getText());
+    session.rollback();
+    Message again = notNull(red.receive(WAIT_MILLIS), "the red message again");
+    assertEquals("red", ((TextMessage) again).getText());
+    assertTrue(again.getJMSRedelivered());
+    assertEquals(2, again.getIntProperty("JMSXDeliveryCount"));
+    session.commit();
+    red.close();
+    assertEquals(List.of("blue"), drain(session.createConsumer(queue), 1));
+    session.commit();
+  }
+
+  @Test
+  void aListenerWithAQueueSelectorGetsOnlyItsMessages() throws Exception {
+    assumeTrue(broker() != null, "queue selectors need a broker that filters consumers");
+    Session session = connection().createSession();
+    Queue queue = session.createQueue(unique("queue-listener"));
+    java.util.concurrent.BlockingQueue<String> heard =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    session
+        .createConsumer(queue, "weight BETWEEN 10 AND 20")
+        .setMessageListener(
+            m -> {
+              try {
+                heard.add(((TextMessage) m).getText());
+              } catch (JMSException e) {
+                heard.add("error: " + e);
+              }
+            });
+    Session sender = connection().createSession();
+    MessageProducer producer = sender.createProducer(queue);
+    for (int w = 5; w <= 25; w += 5) {
+      producer.send(message(sender, "w" + w, null, w));
+    }
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      got.add(heard.poll(WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+    assertEquals(List.of("w10", "w15", "w20"), got);
+    assertNull(heard.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS));
   }
 }

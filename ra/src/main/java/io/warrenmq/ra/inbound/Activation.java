@@ -134,7 +134,8 @@ public final class Activation {
       throws JMSException {
     String selector = spec.getMessageSelector();
     if (!(destination instanceof Topic topic)) {
-      return session.createConsumer(destination);
+      // On a queue the broker applies the selector: what does not match stays for others.
+      return session.createConsumer(destination, selector);
     }
     return spec.isDurable()
         ? session.createSharedDurableConsumer(topic, subscription, selector)

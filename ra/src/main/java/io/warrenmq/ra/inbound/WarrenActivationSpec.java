@@ -84,14 +84,6 @@ public class WarrenActivationSpec implements ActivationSpec {
       problem(
           problems, invalid, "subscriptionName", "is required for a Durable topic subscription");
     }
-    if (!blank(messageSelector) && QUEUE.equals(type)) {
-      problem(
-          problems,
-          invalid,
-          "messageSelector",
-          "works on topics only: AMQP 0-9-1 cannot leave non-matching messages on a queue for"
-              + " other consumers");
-    }
     if (maxSession < 1) {
       problem(problems, invalid, "maxSession", "must be at least 1, not " + maxSession);
     }

@@ -216,11 +216,33 @@ class ActivationIT extends AdapterTestSupport {
   void durableSubscriptionWithoutANameOrOnAQueueIsRefused() {
     WarrenActivationSpec spec = queueSpec("q");
     spec.setSubscriptionDurability("Durable");
-    spec.setMessageSelector("color = 'red'");
     InvalidPropertyException e = assertThrows(InvalidPropertyException.class, spec::validate);
     assertTrue(e.getMessage().contains("Durable applies to topics only"), e.getMessage());
     assertTrue(e.getMessage().contains("subscriptionName is required"), e.getMessage());
-    assertTrue(e.getMessage().contains("messageSelector works on topics only"), e.getMessage());
+  }
+
+  @Test
+  void aQueueMdbWithASelectorGetsOnlyMatchingMessagesAndLeavesTheRest() throws Exception {
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    FakeEndpointFactory mdb =
+        new FakeEndpointFactory(true, (m, ctx) -> bodies.add(((TextMessage) m).getText()));
+    WarrenActivationSpec spec = queueSpec("colors");
+    spec.setMessageSelector("color = 'red'");
+    adapter.endpointActivation(mdb, spec);
+    Channel ch = amqp().createChannel();
+    for (int i = 0; i < 6; i++) {
+      ch.basicPublish(
+          "",
+          "colors",
+          new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+              .contentType("text/plain")
+              .headers(java.util.Map.of("color", i % 2 == 0 ? "red" : "blue"))
+              .build(),
+          ("m" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    await("the red messages arrive", () -> bodies.size() == 3);
+    assertEquals(List.of("m0", "m2", "m4"), bodies.stream().sorted().toList());
+    await("the blue ones stay", () -> orMinusOne(() -> messageCount(ch, "colors")) == 3);
   }
 
   @Test

@@ -2,11 +2,14 @@ package io.warrenmq.broker.store.h2;
 
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.store.OrderedHead;
 import io.warrenmq.broker.store.QueueStorage;
-import io.warrenmq.broker.store.Requeue;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 
@@ -19,7 +22,7 @@ import org.h2.mvstore.MVMap;
  * too, and the head is refilled from the store in order. Entries that come back (requeue) are older
  * than anything paged out and rejoin the head. The queue's map holds, for a durable queue, the
  * persistent messages in the head, the unacknowledged ones and the paged-out tail; the tail is
- * every key from {@code pagedFrom} on.
+ * every key from {@code pagedFrom} on, less those a filtering consumer took out of order.
  */
 final class H2QueueStorage implements QueueStorage {
 
@@ -37,6 +40,12 @@ final class H2QueueStorage implements QueueStorage {
   private int pagedCount;
   private long pagedFrom = -1;
   private long deliveredUpTo = -1;
+
+  /**
+   * Tail keys of persistent entries that a filtering consumer took out of order: their records stay
+   * until settled, and page-in, purge and the next filtering scan pass them over.
+   */
+  private final Set<Long> takenFromTail = new HashSet<>();
 
   H2QueueStorage(
       H2Store store,
@@ -123,33 +132,124 @@ final class H2QueueStorage implements QueueStorage {
     Cursor<Long, byte[]> it = map().cursor(pagedFrom);
     List<Long> inlineLoaded = new ArrayList<>();
     int loaded = 0;
-    while (it.hasNext() && loaded < PAGE_IN_BATCH) {
+    while (loaded < PAGE_IN_BATCH && it.hasNext()) {
       long seq = it.next();
+      if (taken(seq)) {
+        continue;
+      }
       byte[] value = it.getValue();
-      boolean redelivered = Records.redelivered(value) || seq <= recoveredDeliveredUpTo;
-      Message m;
-      if (Records.isReference(value)) {
-        m = store.loadMessage(Records.referencedId(value));
-      } else {
-        m = store.inlineMessage(value);
+      QueueEntry e = restore(seq, value);
+      if (!Records.isReference(value)) {
         inlineLoaded.add(seq);
       }
-      head.addLast(QueueEntry.restored(seq, m, redelivered));
-      headBytes += m.bodySize();
+      head.addLast(e);
+      headBytes += e.message().bodySize();
       loaded++;
     }
     pagedCount -= loaded;
-    pagedFrom = pagedCount > 0 && it.hasNext() ? it.next() : -1;
+    pagedFrom = pagedCount > 0 ? nextTailKey(it) : -1;
     // Transient messages back on the heap need no copy in the store.
     inlineLoaded.forEach(map::remove);
   }
 
+  private QueueEntry restore(long seq, byte[] value) {
+    boolean redelivered = Records.redelivered(value) || seq <= recoveredDeliveredUpTo;
+    Message m =
+        Records.isReference(value)
+            ? store.loadMessage(Records.referencedId(value))
+            : store.inlineMessage(value);
+    return QueueEntry.restored(seq, m, redelivered);
+  }
+
+  /** Whether a tail key belongs to an entry a filtering consumer took out of order. */
+  private boolean taken(long seq) {
+    return !takenFromTail.isEmpty() && takenFromTail.contains(seq);
+  }
+
+  private long nextTailKey(Cursor<Long, byte[]> it) {
+    while (it.hasNext()) {
+      long seq = it.next();
+      if (!taken(seq)) {
+        return seq;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The head first, then the tail read entry by entry from the store: a filtering consumer finds a
+   * match anywhere in the queue without the queue being paged in. A persistent entry taken from the
+   * tail keeps its record until it is settled, and is remembered so that page-in passes it over.
+   */
+  @Override
+  public QueueEntry takeFirst(long from, Predicate<QueueEntry> filter) {
+    QueueEntry found = OrderedHead.takeFirst(head, from, filter);
+    if (found != null) {
+      headBytes -= found.message().bodySize();
+      return found;
+    }
+    if (pagedCount == 0) {
+      return null;
+    }
+    Cursor<Long, byte[]> it = map().cursor(Math.max(from, pagedFrom));
+    while (it.hasNext()) {
+      long seq = it.next();
+      if (taken(seq)) {
+        continue;
+      }
+      byte[] value = it.getValue();
+      QueueEntry candidate = restore(seq, value);
+      if (!filter.test(candidate)) {
+        candidate.message().release();
+        continue;
+      }
+      if (Records.isReference(value)) {
+        takenFromTail.add(seq);
+      } else {
+        map.remove(seq);
+      }
+      pagedCount--;
+      if (seq == pagedFrom) {
+        pagedFrom = pagedCount > 0 ? nextTailKey(map.cursor(seq)) : -1;
+      }
+      return candidate;
+    }
+    return null;
+  }
+
+  /**
+   * Entries older than the paged-out tail rejoin the head; one a filtering consumer took from the
+   * tail goes back to the tail, its message off the heap again.
+   */
   @Override
   public void requeue(List<QueueEntry> entries) {
-    for (QueueEntry e : entries) {
+    List<QueueEntry> toHead = entries;
+    if (pagedCount > 0 || !takenFromTail.isEmpty()) {
+      toHead = new ArrayList<>(entries.size());
+      for (QueueEntry e : entries) {
+        boolean wasTaken = takenFromTail.remove(e.sequence());
+        if (pagedCount > 0 && e.sequence() > pagedFrom) {
+          backToTail(e, wasTaken);
+        } else {
+          toHead.add(e);
+        }
+      }
+    }
+    for (QueueEntry e : toHead) {
       headBytes += e.message().bodySize();
     }
-    Requeue.into(head, entries);
+    OrderedHead.requeue(head, toHead);
+  }
+
+  private void backToTail(QueueEntry e, boolean recordKept) {
+    Message m = e.message();
+    if (!recordKept) {
+      map().put(e.sequence(), Records.inline(m, e.redelivered()));
+    } else if (e.redelivered()) {
+      map().put(e.sequence(), Records.reference(m.storeId(), true));
+    }
+    pagedCount++;
+    m.release();
   }
 
   @Override
@@ -163,6 +263,9 @@ final class H2QueueStorage implements QueueStorage {
   @Override
   public void settle(QueueEntry entry) {
     long id = entry.message().storeId();
+    if (!takenFromTail.isEmpty()) {
+      takenFromTail.remove(entry.sequence());
+    }
     if (durable && id != 0 && map().remove(entry.sequence()) != null) {
       store.unref(id);
     }
@@ -181,7 +284,11 @@ final class H2QueueStorage implements QueueStorage {
       Cursor<Long, byte[]> it = map().cursor(pagedFrom);
       List<Long> keys = new ArrayList<>();
       while (it.hasNext()) {
-        keys.add(it.next());
+        long seq = it.next();
+        if (taken(seq)) {
+          continue;
+        }
+        keys.add(seq);
         if (Records.isReference(it.getValue())) {
           store.unref(Records.referencedId(it.getValue()));
         }
@@ -225,6 +332,7 @@ final class H2QueueStorage implements QueueStorage {
     head.clear();
     headBytes = 0;
     pagedCount = 0;
+    takenFromTail.clear();
     if (map != null) {
       store.dropQueueMap(map, durable);
       map = null;

@@ -1,10 +1,11 @@
 package io.warrenmq.broker.store.memory;
 
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.store.OrderedHead;
 import io.warrenmq.broker.store.QueueStorage;
-import io.warrenmq.broker.store.Requeue;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Ready messages on the heap, in an array deque. Appends and polls are O(1); a requeue of entries
@@ -36,11 +37,20 @@ public final class MemoryQueueStorage implements QueueStorage {
   }
 
   @Override
+  public QueueEntry takeFirst(long from, Predicate<QueueEntry> filter) {
+    QueueEntry entry = OrderedHead.takeFirst(ready, from, filter);
+    if (entry != null) {
+      bytes -= entry.message().bodySize();
+    }
+    return entry;
+  }
+
+  @Override
   public void requeue(List<QueueEntry> entries) {
     for (QueueEntry e : entries) {
       bytes += e.message().bodySize();
     }
-    Requeue.into(ready, entries);
+    OrderedHead.requeue(ready, entries);
   }
 
   @Override

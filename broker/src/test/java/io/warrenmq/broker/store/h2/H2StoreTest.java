@@ -13,6 +13,7 @@ import io.warrenmq.broker.store.QueueStorage;
 import io.warrenmq.broker.store.RecoveryVisitor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +125,45 @@ class H2StoreTest {
       assertTrue(largest < 64L * 1024 * 1024, "the store grew to " + largest + " octets");
     } finally {
       store.close();
+    }
+  }
+
+  @Test
+  void aPagedOutMessageTakenByAFilteringConsumerStaysStoredUntilAcknowledged() throws Exception {
+    H2Store store = H2Store.open(dir, memory, new H2Store.PagingLimits(4, 8 * 1024 * 1024));
+    QueueStorage q = store.queueDeclared("/", "q", true, false, Map.of());
+    for (int i = 0; i < 20; i++) {
+      q.add(QueueEntry.restored(i, persistent("m" + i), false));
+    }
+    QueueEntry kept = q.takeFirst(0, e -> e.sequence() == 15);
+    QueueEntry acked = q.takeFirst(0, e -> e.sequence() == 16);
+    q.settle(acked);
+    acked.message().release();
+    kept.message().release(); // the broker stops with it unacknowledged
+    releaseHeld(q);
+    sync(store);
+    store.close();
+
+    H2Store reopened = open();
+    try {
+      QueueStorage recovered = recover(reopened).get("q");
+      List<Long> sequences = new ArrayList<>();
+      QueueEntry e;
+      while ((e = recovered.poll()) != null) {
+        sequences.add(e.sequence());
+        recovered.settle(e);
+        e.message().release();
+      }
+      List<Long> expected = new ArrayList<>();
+      for (long i = 0; i < 20; i++) {
+        if (i != 16) {
+          expected.add(i);
+        }
+      }
+      assertEquals(expected, sequences);
+      recovered.destroy();
+    } finally {
+      reopened.close();
     }
   }
 
