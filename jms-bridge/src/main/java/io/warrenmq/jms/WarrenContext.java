@@ -27,12 +27,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The simplified API: a connection and one session, created when first needed. Contexts made with
  * {@link #createContext} share the connection, which closes with the last of them. Consumers start
  * the connection unless auto-start is off.
+ *
+ * <p>The connection is this provider's own, or — through {@link #over} — a handle that wraps one,
+ * such as the resource adapter's pooled connections, whose rules (one session, no client id in a
+ * container) then apply.
  */
 public class WarrenContext implements JMSContext {
-  private final WarrenConnection connection;
+  private final jakarta.jms.Connection connection;
   private final AtomicInteger sharers;
   private final int sessionMode;
-  private WarrenSession session;
+  private jakarta.jms.Session session;
   private boolean autoStart = true;
   private volatile boolean closed;
 
@@ -40,10 +44,19 @@ public class WarrenContext implements JMSContext {
     this(connection, sessionMode, new AtomicInteger(1));
   }
 
-  private WarrenContext(WarrenConnection connection, int sessionMode, AtomicInteger sharers) {
+  private WarrenContext(jakarta.jms.Connection connection, int sessionMode, AtomicInteger sharers) {
     this.connection = connection;
     this.sessionMode = sessionMode;
     this.sharers = sharers;
+  }
+
+  /**
+   * A context over a connection that wraps one of this provider's (a resource adapter's pooled
+   * handle): its session is the connection's, and closing the context closes the connection.
+   */
+  public static JMSContext over(jakarta.jms.Connection connection, int sessionMode) {
+    checkMode(sessionMode);
+    return new WarrenContext(connection, sessionMode, new AtomicInteger(1));
   }
 
   static void checkMode(int mode) {
@@ -58,11 +71,11 @@ public class WarrenContext implements JMSContext {
     }
   }
 
-  private synchronized WarrenSession session() {
+  private synchronized jakarta.jms.Session session() {
     checkOpen();
     if (session == null) {
       try {
-        session = (WarrenSession) connection.createSession(sessionMode);
+        session = connection.createSession(sessionMode);
       } catch (JMSException e) {
         throw JmsErrors.runtime(e);
       }
@@ -264,7 +277,7 @@ public class WarrenContext implements JMSContext {
   }
 
   private JMSConsumer consumer(Call<jakarta.jms.MessageConsumer> create) {
-    WarrenMessageConsumer c = (WarrenMessageConsumer) run(create);
+    jakarta.jms.MessageConsumer c = run(create);
     if (autoStart) {
       start();
     }
@@ -361,13 +374,18 @@ public class WarrenContext implements JMSContext {
 
   @Override
   public void acknowledge() {
-    WarrenSession s = session();
-    if (sessionMode == CLIENT_ACKNOWLEDGE) {
-      run(
-          () -> {
-            s.acknowledgeAll();
-            return null;
-          });
+    jakarta.jms.Session s = session();
+    if (sessionMode != CLIENT_ACKNOWLEDGE) {
+      return;
     }
+    if (!(s instanceof WarrenSession own)) {
+      throw new IllegalStateRuntimeException(
+          "a container's pooled context acknowledges automatically (Jakarta Messaging §12.3)");
+    }
+    run(
+        () -> {
+          own.acknowledgeAll();
+          return null;
+        });
   }
 }

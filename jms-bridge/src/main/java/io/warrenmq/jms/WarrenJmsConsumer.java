@@ -5,11 +5,14 @@ import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.MessageListener;
 
-/** The simplified API's consumer: a {@link WarrenMessageConsumer} with runtime exceptions. */
+/**
+ * The simplified API's consumer: a {@link WarrenMessageConsumer} (or a handle's consumer) with
+ * runtime exceptions.
+ */
 final class WarrenJmsConsumer implements JMSConsumer {
-  private final WarrenMessageConsumer consumer;
+  private final jakarta.jms.MessageConsumer consumer;
 
-  WarrenJmsConsumer(WarrenMessageConsumer consumer) {
+  WarrenJmsConsumer(jakarta.jms.MessageConsumer consumer) {
     this.consumer = consumer;
   }
 
@@ -93,7 +96,12 @@ final class WarrenJmsConsumer implements JMSConsumer {
 
   private <T> T body(Class<T> c, long timeout, boolean noWait) {
     try {
-      return consumer.receiveBody(c, timeout, noWait);
+      if (consumer instanceof WarrenMessageConsumer w) {
+        // Checks the body type before the message is acknowledged (§8.6.1).
+        return w.receiveBody(c, timeout, noWait);
+      }
+      Message m = noWait ? consumer.receiveNoWait() : consumer.receive(timeout);
+      return m == null ? null : m.getBody(c);
     } catch (JMSException e) {
       throw JmsErrors.runtime(e);
     }

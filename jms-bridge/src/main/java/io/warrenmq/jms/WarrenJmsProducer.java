@@ -21,7 +21,8 @@ import java.util.Set;
  * through an anonymous producer of the context's session.
  */
 final class WarrenJmsProducer implements JMSProducer {
-  private final WarrenSession session;
+  private final jakarta.jms.Session session;
+  private jakarta.jms.MessageProducer anonymous;
   private final Map<String, Object> properties = new LinkedHashMap<>();
   private int deliveryMode = DeliveryMode.PERSISTENT;
   private int priority = Message.DEFAULT_PRIORITY;
@@ -34,7 +35,7 @@ final class WarrenJmsProducer implements JMSProducer {
   private String type;
   private Destination replyTo;
 
-  WarrenJmsProducer(WarrenSession session) {
+  WarrenJmsProducer(jakarta.jms.Session session) {
     this.session = session;
   }
 
@@ -59,10 +60,13 @@ final class WarrenJmsProducer implements JMSProducer {
       if (destination == null) {
         throw new jakarta.jms.InvalidDestinationRuntimeException("no destination");
       }
+      if (!(session instanceof WarrenSession own)) {
+        return sendThroughHandle(destination, message);
+      }
       WarrenDestination d = WarrenSession.destination(destination);
-      session.checkOpen();
-      session.publisher.prepare(d);
-      session.send(
+      own.checkOpen();
+      own.publisher.prepare(d);
+      own.send(
           d,
           message,
           new WarrenMessageProducer.Options(
@@ -77,6 +81,26 @@ final class WarrenJmsProducer implements JMSProducer {
     } catch (JMSException e) {
       throw JmsErrors.runtime(e);
     }
+  }
+
+  /**
+   * A session that wraps this provider's (a resource adapter's handle): through an anonymous
+   * producer of it, which takes the handle's destinations and container rules.
+   */
+  private JMSProducer sendThroughHandle(Destination destination, Message message)
+      throws JMSException {
+    if (anonymous == null) {
+      anonymous = session.createProducer(null);
+    }
+    anonymous.setDisableMessageID(disableMessageId);
+    anonymous.setDisableMessageTimestamp(disableTimestamp);
+    anonymous.setDeliveryDelay(deliveryDelay);
+    if (async != null) {
+      anonymous.send(destination, message, deliveryMode, priority, timeToLive, async);
+    } else {
+      anonymous.send(destination, message, deliveryMode, priority, timeToLive);
+    }
+    return this;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.warrenmq.ra;
 
+import io.warrenmq.jms.WarrenContext;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSContext;
@@ -52,30 +53,53 @@ public class WarrenPooledConnectionFactory
     }
   }
 
-  private static JMSRuntimeException noContext() {
-    return new JMSRuntimeException(
-        "WARRENRA0035 JMSContext is not supported by the pooled factory yet: use"
-            + " createConnection().createSession()");
+  /**
+   * A JMSContext on a pooled connection: its one session is the handle's, so it joins the
+   * container's transaction as a session does, and closing the context gives the managed connection
+   * back to the pool. This is also what a container's injected {@code JMSContext} made from this
+   * factory uses.
+   */
+  private JMSContext context(ConnectionRequest request, int sessionMode) {
+    Connection handle;
+    try {
+      handle = allocate(request);
+    } catch (JMSException e) {
+      JMSRuntimeException unchecked =
+          e instanceof jakarta.jms.JMSSecurityException
+              ? new jakarta.jms.JMSSecurityRuntimeException(e.getMessage(), e.getErrorCode(), e)
+              : new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
+      throw unchecked;
+    }
+    try {
+      return WarrenContext.over(handle, sessionMode);
+    } catch (RuntimeException e) {
+      try {
+        handle.close();
+      } catch (JMSException ignored) {
+        // the context could not be made: the handle goes back to the pool
+      }
+      throw e;
+    }
   }
 
   @Override
   public JMSContext createContext() {
-    throw noContext();
+    return context(ConnectionRequest.DEFAULTS, JMSContext.AUTO_ACKNOWLEDGE);
   }
 
   @Override
   public JMSContext createContext(String userName, String password) {
-    throw noContext();
+    return context(new ConnectionRequest(userName, password), JMSContext.AUTO_ACKNOWLEDGE);
   }
 
   @Override
   public JMSContext createContext(String userName, String password, int sessionMode) {
-    throw noContext();
+    return context(new ConnectionRequest(userName, password), sessionMode);
   }
 
   @Override
   public JMSContext createContext(int sessionMode) {
-    throw noContext();
+    return context(ConnectionRequest.DEFAULTS, sessionMode);
   }
 
   @Override

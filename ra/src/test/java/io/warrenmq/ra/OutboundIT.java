@@ -11,6 +11,7 @@ import io.warrenmq.ra.container.FakeConnectionManager;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.IllegalStateException;
+import jakarta.jms.JMSContext;
 import jakarta.jms.JMSSecurityException;
 import jakarta.jms.MessageConsumer;
 import jakarta.jms.Session;
@@ -116,6 +117,63 @@ class OutboundIT extends AdapterTestSupport {
                 }));
     assertEquals(1, messageCount(ch, "ledger"));
     assertEquals("kept", new String(ch.basicGet("ledger", true).getBody(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aJmsContextFromThePoolSendsAndReceivesAndGivesItsConnectionBack() throws Exception {
+    Channel ch = amqp().createChannel();
+    ch.queueDeclare("context-out", true, false, false, null);
+    ch.queueDeclare("context-in", true, false, false, null);
+    try (JMSContext context = factory.createContext()) {
+      context
+          .createProducer()
+          .setProperty("kind", "order")
+          .setJMSCorrelationID("c-7")
+          .send(new WarrenQueue("context-out"), "hello from a context");
+      ch.basicPublish(
+          "",
+          "context-in",
+          new com.rabbitmq.client.AMQP.BasicProperties.Builder().contentType("text/plain").build(),
+          "hello to a context".getBytes(StandardCharsets.UTF_8));
+      assertEquals(
+          "hello to a context",
+          context.createConsumer(new WarrenQueue("context-in")).receiveBody(String.class, 5_000));
+      assertThrows(jakarta.jms.IllegalStateRuntimeException.class, () -> context.setClientID("x"));
+    }
+    GetResponse r = ch.basicGet("context-out", true);
+    assertNotNull(r);
+    assertEquals("hello from a context", new String(r.getBody(), StandardCharsets.UTF_8));
+    assertEquals("c-7", r.getProps().getCorrelationId());
+    assertEquals("order", r.getProps().getHeaders().get("kind").toString());
+    assertEquals(1, pool.free(), "closing the context gave the managed connection back");
+    assertThrows(
+        jakarta.jms.JMSSecurityRuntimeException.class,
+        () -> factory.createContext("guest", "wrong"));
+  }
+
+  @Test
+  void aJmsContextInAContainerTransactionSendsOnlyWhenItCommits() throws Exception {
+    Channel ch = amqp().createChannel();
+    ch.queueDeclare("context-tx", true, false, false, null);
+    pool.inTransaction(
+        () -> {
+          try (JMSContext context = factory.createContext()) {
+            context.createProducer().send(new WarrenQueue("context-tx"), "in the transaction");
+            assertEquals(0, messageCount(ch, "context-tx"), "nothing visible before commit");
+          }
+        });
+    assertEquals(1, messageCount(ch, "context-tx"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            pool.inTransaction(
+                () -> {
+                  try (JMSContext context = factory.createContext()) {
+                    context.createProducer().send(new WarrenQueue("context-tx"), "rolled back");
+                  }
+                  throw new IllegalArgumentException("the bean fails");
+                }));
+    assertEquals(1, messageCount(ch, "context-tx"));
   }
 
   @Test

@@ -32,6 +32,11 @@ import java.util.logging.Logger;
  *
  * <p>Topics are consumed through shared subscriptions (durable or not) so that the sessions share
  * one subscription's messages instead of each getting a copy.
+ *
+ * <p>When the connection is lost (the broker restarts, the network fails), the loops end and the
+ * activation connects again in the background — after 1 s, then twice as long each time up to 30 s
+ * — and resumes with the same subscriptions; uncommitted deliveries went back to their queues with
+ * the connection, so nothing is lost. Stopping the activation ends the attempts.
  */
 public final class Activation {
   private static final Logger LOG = Logger.getLogger(Activation.class.getName());
@@ -46,6 +51,8 @@ public final class Activation {
   }
 
   private static final long STOP_WAIT_MILLIS = 30_000;
+  static final long FIRST_RETRY_MILLIS = 1_000;
+  static final long MAX_RETRY_MILLIS = 30_000;
 
   private final URI uri;
   private final WarrenActivationSpec spec;
@@ -53,7 +60,11 @@ public final class Activation {
   private final WorkManager workManager;
   private final RedeliveryCounter counter = new RedeliveryCounter(10_000);
   private final List<DeliveryLoop> loops = new ArrayList<>();
+  private final String subscription;
+  private boolean transacted;
   private Connection connection;
+  private volatile boolean stopping;
+  private volatile java.util.concurrent.ScheduledExecutorService reconnector;
 
   public Activation(
       URI uri, WarrenActivationSpec spec, MessageEndpointFactory factory, WorkManager workManager) {
@@ -61,16 +72,29 @@ public final class Activation {
     this.spec = spec;
     this.factory = factory;
     this.workManager = workManager;
+    this.subscription =
+        spec.getSubscriptionName() == null || spec.getSubscriptionName().isBlank()
+            ? "mdb." + UUID.randomUUID()
+            : spec.getSubscriptionName();
   }
 
   /** Connects, subscribes and schedules the delivery loops. */
   public void start() throws ResourceException {
-    boolean transacted;
     try {
       transacted = factory.isDeliveryTransacted(ON_MESSAGE);
     } catch (NoSuchMethodException e) {
       throw new ResourceAdapterInternalException("the endpoint is not a MessageListener", e);
     }
+    connect();
+    LOG.log(
+        Level.INFO,
+        "WARRENRA0013 endpoint activated on {0} with {1} sessions ({2})",
+        new Object[] {
+          spec, spec.getMaxSession(), transacted ? "container transaction" : "no transaction"
+        });
+  }
+
+  private synchronized void connect() throws ResourceException {
     try {
       if (spec.getExchange() != null && !spec.getExchange().isBlank() && !spec.isTopic()) {
         bindQueue();
@@ -84,11 +108,9 @@ public final class Activation {
       if (spec.getClientId() != null && !spec.getClientId().isBlank()) {
         connection.setClientID(spec.getClientId());
       }
+      Connection current = connection;
+      connection.setExceptionListener(e -> connectionLost(current, e));
       Destination destination = destination();
-      String subscription =
-          spec.getSubscriptionName() == null || spec.getSubscriptionName().isBlank()
-              ? "mdb." + UUID.randomUUID()
-              : spec.getSubscriptionName();
       for (int i = 0; i < spec.getMaxSession(); i++) {
         Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
         MessageConsumer consumer = consumer(session, destination, subscription);
@@ -106,17 +128,65 @@ public final class Activation {
       try {
         workManager.scheduleWork(loop, WorkManager.INDEFINITE, null, null);
       } catch (WorkException e) {
-        stop();
+        stopLoops();
+        closeQuietly();
         throw new ResourceAdapterInternalException(
             "WARRENRA0012 the WorkManager refused a delivery loop for " + spec, e);
       }
     }
+  }
+
+  /** The connection's ExceptionListener: the broker went away. */
+  private void connectionLost(Connection lost, JMSException cause) {
+    synchronized (this) {
+      if (stopping || lost != connection) {
+        return;
+      }
+      if (reconnector == null) {
+        reconnector =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "warren-ra-reconnect");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+    }
     LOG.log(
-        Level.INFO,
-        "WARRENRA0013 endpoint activated on {0} with {1} sessions ({2})",
-        new Object[] {
-          spec, spec.getMaxSession(), transacted ? "container transaction" : "no transaction"
-        });
+        Level.WARNING,
+        "WARRENRA0016 connection of the endpoint on {0} lost ({1}); reconnecting",
+        new Object[] {spec, cause.getMessage()});
+    reconnector.execute(() -> reconnect(FIRST_RETRY_MILLIS));
+  }
+
+  private void reconnect(long delayMillis) {
+    if (stopping) {
+      return;
+    }
+    stopLoops();
+    synchronized (this) {
+      closeQuietly();
+      loops.clear();
+    }
+    try {
+      if (stopping) {
+        return;
+      }
+      connect();
+      LOG.log(Level.INFO, "WARRENRA0017 endpoint on {0} reconnected", spec);
+    } catch (ResourceException | RuntimeException e) {
+      long next = Math.min(delayMillis * 2, MAX_RETRY_MILLIS);
+      LOG.log(
+          Level.INFO,
+          "WARRENRA0018 endpoint on {0} cannot reconnect yet ({1}); next attempt in {2} ms",
+          new Object[] {spec, e.getMessage(), delayMillis});
+      synchronized (this) {
+        if (!stopping) {
+          reconnector.schedule(
+              () -> reconnect(next), delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+      }
+    }
   }
 
   private Destination destination() {
@@ -184,11 +254,30 @@ public final class Activation {
    * the connection closes, which returns prefetched and uncommitted messages to their queues.
    */
   public void stop() {
-    for (DeliveryLoop loop : loops) {
+    synchronized (this) {
+      stopping = true;
+      if (reconnector != null) {
+        reconnector.shutdownNow();
+      }
+    }
+    stopLoops();
+    synchronized (this) {
+      closeQuietly();
+    }
+    LOG.log(Level.INFO, "WARRENRA0015 endpoint deactivated on {0}", spec);
+  }
+
+  /** Lets every loop finish the delivery it is running (waiting at most 30 s) and return. */
+  private void stopLoops() {
+    List<DeliveryLoop> running;
+    synchronized (this) {
+      running = new ArrayList<>(loops);
+    }
+    for (DeliveryLoop loop : running) {
       loop.release();
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
-    for (DeliveryLoop loop : loops) {
+    for (DeliveryLoop loop : running) {
       if (!loop.awaitStopped(deadline)) {
         LOG.log(
             Level.WARNING,
@@ -196,8 +285,11 @@ public final class Activation {
             new Object[] {spec, STOP_WAIT_MILLIS});
       }
     }
-    closeQuietly();
-    LOG.log(Level.INFO, "WARRENRA0015 endpoint deactivated on {0}", spec);
+  }
+
+  /** Whether the loops end because the connection was lost (not worth a warning each). */
+  boolean reconnecting() {
+    return reconnector != null && !stopping;
   }
 
   private void closeQuietly() {

@@ -51,6 +51,38 @@ class ActivationIT extends AdapterTestSupport {
   }
 
   @Test
+  void anEndpointWhoseBrokerRestartsReconnectsAndGoesOnConsuming() throws Exception {
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    FakeEndpointFactory mdb =
+        new FakeEndpointFactory(true, (m, ctx) -> bodies.add(((TextMessage) m).getText()));
+    WarrenActivationSpec spec = queueSpec("resilient");
+    spec.setMaxSession(2);
+    adapter.endpointActivation(mdb, spec);
+    publish(amqp().createChannel(), "resilient", "before");
+    await("the first message is delivered", () -> bodies.equals(List.of("before")));
+
+    // The broker goes away, and comes back on the same port with the same store.
+    io.warrenmq.broker.Broker first = adapter.embeddedBroker();
+    int port = first.port();
+    first.close();
+    io.warrenmq.broker.Broker second =
+        io.warrenmq.broker.Broker.start(
+            adapter.config().brokerConfig().withHost("127.0.0.1").withPort(port));
+    try {
+      Channel ch = amqp().createChannel();
+      publish(ch, "resilient", "after");
+      await("the endpoint reconnects and gets the next message", () -> bodies.size() == 2);
+      assertEquals(List.of("before", "after"), bodies);
+      await("the queue is empty", () -> orMinusOne(() -> messageCount(ch, "resilient")) == 0);
+      assertEquals(2, ch.queueDeclarePassive("resilient").getConsumerCount());
+    } finally {
+      adapter.stop();
+      second.close();
+      adapter = null;
+    }
+  }
+
+  @Test
   void messageIsAcknowledgedOnlyWhenTheContainerTransactionCommits() throws Exception {
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch proceed = new CountDownLatch(1);
