@@ -206,6 +206,11 @@ public final class Message extends AbstractReferenceCounted {
     }
   }
 
+  /** This message sent on again (dead-lettered): another envelope and properties, the same body. */
+  public Message republish(String exchange, String routingKey, BasicProperties newProperties) {
+    return new Message(exchange, routingKey, newProperties, null, body.retain(), account);
+  }
+
   /** A copy of this message's envelope with other properties, sharing the body. */
   public Message withProperties(BasicProperties newProperties) {
     return new Message(exchange, routingKey, newProperties, null, body.retain(), account);

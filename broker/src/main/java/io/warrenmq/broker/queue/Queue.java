@@ -33,9 +33,46 @@ import java.util.function.Predicate;
  */
 public final class Queue implements Destination {
 
-  /** Told when a queue with auto-delete loses its last consumer. */
+  /** Told when a queue with auto-delete loses its last consumer, and of its dead letters. */
   public interface Lifecycle {
     void lastConsumerGone(Queue queue);
+
+    /**
+     * Messages this queue dead-letters (it has {@code x-dead-letter-exchange}), called outside its
+     * lock; the queue hands over one reference to each message.
+     */
+    default void deadLettered(Queue queue, List<DeadLetter> letters) {
+      for (DeadLetter l : letters) {
+        l.message().release();
+      }
+    }
+  }
+
+  /** A message leaving a queue for its dead-letter exchange, and why: RabbitMQ's reasons. */
+  public record DeadLetter(Message message, String reason) {
+    public static final String REJECTED = "rejected";
+    public static final String EXPIRED = "expired";
+    public static final String MAXLEN = "maxlen";
+  }
+
+  /** What became of a message offered to {@link #enqueue}. */
+  public enum Enqueued {
+    /** Taken. */
+    TAKEN,
+    /** Taken, and the queue's backlog is over its bound: the publisher should pause. */
+    TAKEN_BACKLOGGED,
+    /** Refused: the queue is full and overflows by rejecting publishes. */
+    REJECTED;
+
+    public boolean backlogged() {
+      return this == TAKEN_BACKLOGGED;
+    }
+  }
+
+  private enum Overflow {
+    DROP_HEAD,
+    REJECT_PUBLISH,
+    REJECT_PUBLISH_DLX
   }
 
   private final String name;
@@ -53,6 +90,19 @@ public final class Queue implements Destination {
   private final List<Filtering> filtering = new ArrayList<>();
   private final Set<BackpressureListener> waiting = new LinkedHashSet<>();
   private final long ttlMillis;
+  private final long maxLength;
+  private final long maxLengthBytes;
+  private final Overflow overflow;
+  private final boolean deadLetters;
+  private List<DeadLetter> pendingDeadLetters;
+  private long readyBytes;
+
+  /** Whether messages here can expire: a queue TTL, or a message with an expiration came. */
+  private boolean expiring;
+
+  /** When the expiry timer is set to wake this queue, or {@link Long#MAX_VALUE}. */
+  private long expiryWakeAt = Long.MAX_VALUE;
+
   private long nextSequence;
   private boolean exclusiveConsumer;
   private boolean hadConsumer;
@@ -81,6 +131,115 @@ public final class Queue implements Destination {
     this.nextSequence = storage.nextSequence();
     this.ttlMillis =
         this.arguments.get("x-message-ttl") instanceof Number n ? Math.max(0, n.longValue()) : -1;
+    this.maxLength =
+        this.arguments.get("x-max-length") instanceof Number n ? Math.max(0, n.longValue()) : -1;
+    this.maxLengthBytes =
+        this.arguments.get("x-max-length-bytes") instanceof Number n
+            ? Math.max(0, n.longValue())
+            : -1;
+    Object overflowArg = this.arguments.get("x-overflow");
+    this.overflow =
+        overflowArg == null
+            ? Overflow.DROP_HEAD
+            : switch (overflowArg.toString()) {
+              case "reject-publish" -> Overflow.REJECT_PUBLISH;
+              case "reject-publish-dlx" -> Overflow.REJECT_PUBLISH_DLX;
+              default -> Overflow.DROP_HEAD;
+            };
+    this.deadLetters = this.arguments.get("x-dead-letter-exchange") != null;
+    this.expiring = ttlMillis >= 0;
+    // Recovered messages count once they are read back from the store.
+    this.readyBytes = storage.bytes();
+  }
+
+  /**
+   * Sets the expiry timer for the head message, if it expires sooner than the timer is set for.
+   * Under the lock.
+   */
+  private void scheduleHeadExpiry() {
+    if (!expiring || deleted) {
+      return;
+    }
+    QueueEntry head = storage.peek();
+    if (head == null || head.expiresAt() == Long.MAX_VALUE || head.expiresAt() >= expiryWakeAt) {
+      return;
+    }
+    expiryWakeAt = head.expiresAt();
+    ExpiryTimer.schedule(this::expiryDue, expiryWakeAt - System.currentTimeMillis());
+  }
+
+  private void expiryDue() {
+    lock.lock();
+    try {
+      expiryWakeAt = Long.MAX_VALUE;
+      if (deleted) {
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    dispatch();
+  }
+
+  /** Whether one more message of {@code bodySize} octets would take the queue over its limits. */
+  private boolean full(int bodySize) {
+    return (maxLength >= 0 && storage.size() >= maxLength)
+        || (maxLengthBytes >= 0 && readyBytes + bodySize > maxLengthBytes);
+  }
+
+  /** Drops head messages while the queue is over its limits (x-overflow drop-head). */
+  private void dropHeadOverLimits() {
+    while (storage.size() > 0
+        && ((maxLength >= 0 && storage.size() > maxLength)
+            || (maxLengthBytes >= 0 && readyBytes > maxLengthBytes))) {
+      QueueEntry head = take(storage.poll());
+      storage.settle(head);
+      head.message().settledByQueue();
+      leave(head.message(), DeadLetter.MAXLEN);
+    }
+  }
+
+  /** A ready entry leaves the queue: the ready octets count it no more. Under the lock. */
+  private QueueEntry take(QueueEntry entry) {
+    if (entry != null) {
+      // Messages recovered from the store were never counted: the count does not go below zero.
+      readyBytes = Math.max(0, readyBytes - entry.message().bodySize());
+    }
+    return entry;
+  }
+
+  /**
+   * A message that is gone from this queue for good without being consumed: dead-lettered when the
+   * queue has a dead-letter exchange, else released. Under the lock; the letters go out once it is
+   * released ({@link #sendDeadLetters}).
+   */
+  private void leave(Message message, String reason) {
+    if (!deadLetters) {
+      message.release();
+      return;
+    }
+    if (pendingDeadLetters == null) {
+      pendingDeadLetters = new ArrayList<>();
+    }
+    pendingDeadLetters.add(new DeadLetter(message, reason));
+  }
+
+  /** Hands the dead letters collected under the lock to the virtual host. Not under the lock. */
+  private void sendDeadLetters() {
+    if (!deadLetters) {
+      return;
+    }
+    List<DeadLetter> letters;
+    lock.lock();
+    try {
+      letters = pendingDeadLetters;
+      pendingDeadLetters = null;
+    } finally {
+      lock.unlock();
+    }
+    if (letters != null) {
+      lifecycle.deadLettered(this, letters);
+    }
   }
 
   /**
@@ -104,9 +263,9 @@ public final class Queue implements Destination {
     long now = System.currentTimeMillis();
     QueueEntry head;
     while ((head = storage.peek()) != null && head.expired(now)) {
-      storage.poll();
+      take(storage.poll());
       storage.settle(head);
-      head.message().release();
+      leave(head.message(), DeadLetter.EXPIRED);
     }
   }
 
@@ -114,36 +273,57 @@ public final class Queue implements Destination {
    * Adds a message (retaining it) and delivers what can go.
    *
    * @param waiter told when the backlog shrinks, if this call reports backpressure
-   * @return true when the backlog is over its bound and the publisher should pause
+   * @return whether the queue took it, and whether the publisher should pause
    */
-  public boolean enqueue(Message message, BackpressureListener waiter) {
+  public Enqueued enqueue(Message message, BackpressureListener waiter) {
+    Enqueued result = Enqueued.TAKEN;
     lock.lock();
     try {
       if (deleted) {
-        return false;
+        return Enqueued.TAKEN;
       }
-      message.retain();
-      // Through storage even when a consumer takes it at once: a persistent message must be on
-      // disk until it is acknowledged.
-      storage.add(new QueueEntry(nextSequence++, message, false, expiresAt(message)));
-      if (storage.size() == 1) {
-        QueueConsumer consumer = takeConsumer(message);
-        if (consumer != null) {
-          deliver(consumer, storage.poll());
-          return false;
+      if (overflow != Overflow.DROP_HEAD && full(message.bodySize())) {
+        if (overflow == Overflow.REJECT_PUBLISH_DLX) {
+          message.retain();
+          leave(message, DeadLetter.MAXLEN);
         }
+        result = Enqueued.REJECTED;
+      } else {
+        result = add(message, waiter);
       }
-      if (!filtering.isEmpty()) {
-        dispatchFiltering();
-      }
-      if (storage.bytes() > backlogLimit && waiter != null) {
-        waiting.add(waiter);
-        return true;
-      }
-      return false;
     } finally {
       lock.unlock();
     }
+    sendDeadLetters();
+    return result;
+  }
+
+  private Enqueued add(Message message, BackpressureListener waiter) {
+    message.retain();
+    if (!expiring && message.expirationMillis() >= 0) {
+      expiring = true;
+    }
+    readyBytes += message.bodySize();
+    // Through storage even when a consumer takes it at once: a persistent message must be on
+    // disk until it is acknowledged.
+    storage.add(new QueueEntry(nextSequence++, message, false, expiresAt(message)));
+    if (storage.size() == 1) {
+      QueueConsumer consumer = takeConsumer(message);
+      if (consumer != null) {
+        deliver(consumer, take(storage.poll()));
+        return Enqueued.TAKEN;
+      }
+    }
+    if (!filtering.isEmpty()) {
+      dispatchFiltering();
+    }
+    dropHeadOverLimits();
+    scheduleHeadExpiry();
+    if (storage.bytes() > backlogLimit && waiter != null) {
+      waiting.add(waiter);
+      return Enqueued.TAKEN_BACKLOGGED;
+    }
+    return Enqueued.TAKEN;
   }
 
   /** Delivers ready messages to consumers with credit. Any thread. */
@@ -158,17 +338,19 @@ public final class Queue implements Destination {
         if (consumer == null) {
           break;
         }
-        deliver(consumer, storage.poll());
+        deliver(consumer, take(storage.poll()));
         dropExpiredHead();
       }
       if (!filtering.isEmpty()) {
         dispatchFiltering();
       }
+      scheduleHeadExpiry();
       released = releaseWaiters();
     } finally {
       lock.unlock();
     }
     notifyReleased(released);
+    sendDeadLetters();
   }
 
   private void deliver(QueueConsumer consumer, QueueEntry entry) {
@@ -193,10 +375,12 @@ public final class Queue implements Destination {
           f.searchedTo = nextSequence;
           break;
         }
+        take(entry);
         f.searchedTo = entry.sequence() + 1;
         if (!f.consumer.reserve()) {
           // Credit went between the look and the take; the consumer asks again when it has some.
           storage.requeue(List.of(entry));
+          readyBytes += entry.message().bodySize();
           f.searchedTo = entry.sequence();
           break;
         }
@@ -240,16 +424,18 @@ public final class Queue implements Destination {
     lock.lock();
     try {
       dropExpiredHead();
-      entry = storage.poll();
+      entry = take(storage.poll());
       if (entry != null && !noAck) {
         unacked++;
         storage.delivered(entry);
       }
+      scheduleHeadExpiry();
       released = releaseWaiters();
     } finally {
       lock.unlock();
     }
     notifyReleased(released);
+    sendDeadLetters();
     return entry;
   }
 
@@ -270,6 +456,31 @@ public final class Queue implements Destination {
     entry.message().release();
   }
 
+  /**
+   * A delivered message was rejected without requeue (basic.reject, basic.nack): it leaves the
+   * queue, for the dead-letter exchange if the queue has one.
+   */
+  public void reject(QueueEntry entry, boolean wasUnacked) {
+    if (!deadLetters) {
+      settle(entry, wasUnacked);
+      return;
+    }
+    lock.lock();
+    try {
+      if (wasUnacked) {
+        unacked--;
+      }
+      if (!deleted) {
+        storage.settle(entry);
+      }
+      entry.message().settledByQueue();
+      leave(entry.message(), DeadLetter.REJECTED);
+    } finally {
+      lock.unlock();
+    }
+    sendDeadLetters();
+  }
+
   /** Delivered messages come back, marked redelivered, in their original places. */
   public void requeue(List<QueueEntry> entries) {
     if (entries.isEmpty()) {
@@ -288,10 +499,15 @@ public final class Queue implements Destination {
       for (QueueEntry e : entries) {
         e.markRedelivered();
         oldest = Math.min(oldest, e.sequence());
+        readyBytes += e.message().bodySize();
       }
       storage.requeue(entries);
       for (Filtering f : filtering) {
         f.searchedTo = Math.min(f.searchedTo, oldest);
+      }
+      // Back over the limit: the oldest go, as RabbitMQ drops them (x-overflow drop-head).
+      if (overflow == Overflow.DROP_HEAD) {
+        dropHeadOverLimits();
       }
     } finally {
       lock.unlock();
@@ -350,6 +566,7 @@ public final class Queue implements Destination {
     lock.lock();
     try {
       dropped = storage.purge();
+      readyBytes = 0;
       released = releaseWaiters();
     } finally {
       lock.unlock();
@@ -430,13 +647,16 @@ public final class Queue implements Destination {
 
   /** The number of ready messages. */
   public int messageCount() {
+    int count;
     lock.lock();
     try {
       dropExpiredHead();
-      return storage.size();
+      count = storage.size();
     } finally {
       lock.unlock();
     }
+    sendDeadLetters();
+    return count;
   }
 
   public int consumerCount() {

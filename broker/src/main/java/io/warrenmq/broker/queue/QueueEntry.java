@@ -28,6 +28,11 @@ public final class QueueEntry {
     return new QueueEntry(sequence, message, redelivered, Long.MAX_VALUE);
   }
 
+  /** When it expires (epoch milliseconds), or {@link Long#MAX_VALUE} for never. */
+  long expiresAt() {
+    return expiresAt;
+  }
+
   /** Whether its time to live (queue {@code x-message-ttl} or message expiration) has run out. */
   boolean expired(long nowMillis) {
     return nowMillis >= expiresAt;

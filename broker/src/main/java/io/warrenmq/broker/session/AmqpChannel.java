@@ -91,6 +91,9 @@ final class AmqpChannel implements ChannelMethodHandler {
   /** Persistent publishes waiting for the disk (or for every queue to settle them), in order. */
   private final java.util.LinkedHashSet<Long> unsynced = new java.util.LinkedHashSet<>();
 
+  /** Publishes a full queue refused (x-overflow reject-publish): nacked in their turn. */
+  private final java.util.TreeSet<Long> rejectedPublishes = new java.util.TreeSet<>();
+
   /** Publishes every queue settled before the disk synced them; filled by consumers' threads. */
   private final java.util.Queue<Long> settledEarly = PlatformDependent.newMpscQueue();
 
@@ -225,10 +228,23 @@ final class AmqpChannel implements ChannelMethodHandler {
    * confirmed once routed, persistent ones once on disk, and an ack never runs ahead of either.
    */
   private void sendConfirms() {
-    long upTo = (unsynced.isEmpty() ? publishSequence + 1 : unsynced.iterator().next()) - 1;
-    if (upTo > ackedUpTo && state == State.OPEN) {
-      connection.send(number, new BasicAck(upTo, upTo - ackedUpTo > 1));
-      ackedUpTo = upTo;
+    while (state == State.OPEN) {
+      long firstUnsynced = unsynced.isEmpty() ? Long.MAX_VALUE : unsynced.iterator().next();
+      long firstRejected = rejectedPublishes.isEmpty() ? Long.MAX_VALUE : rejectedPublishes.first();
+      long upTo = Math.min(Math.min(firstUnsynced, firstRejected) - 1, publishSequence);
+      if (upTo > ackedUpTo) {
+        connection.send(number, new BasicAck(upTo, upTo - ackedUpTo > 1));
+        ackedUpTo = upTo;
+      }
+      // A refused publish is nacked once everything before it is confirmed (and, if another
+      // queue stored it, once that write is synced).
+      if (firstRejected < firstUnsynced && firstRejected == ackedUpTo + 1) {
+        rejectedPublishes.pollFirst();
+        connection.send(number, new BasicNack(firstRejected, false, false));
+        ackedUpTo = firstRejected;
+        continue;
+      }
+      return;
     }
   }
 
@@ -262,7 +278,7 @@ final class AmqpChannel implements ChannelMethodHandler {
     settledEarlyScheduled.set(false);
     List<Long> confirmed = null;
     for (Long seq = settledEarly.poll(); seq != null; seq = settledEarly.poll()) {
-      if (state == State.OPEN && unsynced.remove(seq)) {
+      if (state == State.OPEN && unsynced.remove(seq) && !rejectedPublishes.contains(seq)) {
         if (confirmed == null) {
           confirmed = new ArrayList<>();
         }
@@ -657,8 +673,10 @@ final class AmqpChannel implements ChannelMethodHandler {
       }
       if (requeue && !ack) {
         back.computeIfAbsent(u.queue(), q -> new ArrayList<>()).add(u.entry());
-      } else {
+      } else if (ack) {
         u.queue().settle(u.entry(), true);
+      } else {
+        u.queue().reject(u.entry(), true);
       }
     }
     if (back != null) {
@@ -804,7 +822,10 @@ final class AmqpChannel implements ChannelMethodHandler {
       if (watch) {
         msg.watchSettlement(new EarlyConfirm(publishSequence, routes.destinations().size()));
       }
-      deliverToQueues(msg, routes.destinations(), m.mandatory());
+      boolean rejected = deliverToQueues(msg, routes.destinations(), m.mandatory());
+      if (rejected && confirmMode) {
+        rejectedPublishes.add(publishSequence);
+      }
       if (watch && msg.storeId() != 0) {
         unsynced.add(publishSequence);
         lastPersisted = publishSequence;
@@ -814,7 +835,8 @@ final class AmqpChannel implements ChannelMethodHandler {
     }
   }
 
-  private void deliverToQueues(Message msg, List<Destination> queues, boolean mandatory) {
+  /** Returns whether a full queue refused the message (x-overflow reject-publish). */
+  private boolean deliverToQueues(Message msg, List<Destination> queues, boolean mandatory) {
     if (queues.isEmpty()) {
       if (mandatory) {
         Frames.writeContent(
@@ -826,14 +848,19 @@ final class AmqpChannel implements ChannelMethodHandler {
             msg.body(),
             connection.frameMax());
       }
-      return;
+      return false;
     }
+    boolean rejected = false;
     for (int i = 0; i < queues.size(); i++) {
       Queue q = (Queue) queues.get(i);
-      if (q.enqueue(msg, connection)) {
+      Queue.Enqueued result = q.enqueue(msg, connection);
+      if (result.backlogged()) {
         connection.backlogged(q);
+      } else if (result == Queue.Enqueued.REJECTED) {
+        rejected = true;
       }
     }
+    return rejected;
   }
 
   /**

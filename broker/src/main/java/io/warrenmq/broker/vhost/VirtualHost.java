@@ -335,6 +335,47 @@ public final class VirtualHost implements Queue.Lifecycle {
     deleteQueue(queue);
   }
 
+  /**
+   * Publishes what {@code queue} dead-letters to its dead-letter exchange. A missing exchange drops
+   * them, as in RabbitMQ; so does a cycle no consumer broke. Any thread; no lock is held.
+   */
+  @Override
+  public void deadLettered(Queue queue, List<Queue.DeadLetter> letters) {
+    String exchange = DeadLetters.argument(queue, "x-dead-letter-exchange");
+    Routes routes = new Routes();
+    for (Queue.DeadLetter l : letters) {
+      Message letter = null;
+      try {
+        if (exchange == null || (!exchange.isEmpty() && !exchanges.containsKey(exchange))) {
+          continue;
+        }
+        letter = DeadLetters.letter(queue, l.message(), l.reason(), exchange);
+        routes.clear();
+        if (exchange.isEmpty()) {
+          Queue q = queues.get(letter.routingKey());
+          if (q != null) {
+            routes.add(q);
+          }
+        } else {
+          // Internal exchanges take dead letters too: only clients may not publish to them.
+          routeThrough(exchanges.get(exchange), letter, routes, null);
+        }
+        boolean rejected = l.reason().equals(Queue.DeadLetter.REJECTED);
+        for (Destination d : routes.destinations()) {
+          Queue target = (Queue) d;
+          if (rejected || !DeadLetters.cycle(letter, target)) {
+            target.enqueue(letter, null);
+          }
+        }
+      } finally {
+        l.message().release();
+        if (letter != null) {
+          letter.release();
+        }
+      }
+    }
+  }
+
   private void unlinkQueue(Queue q) {
     queues.remove(q.name(), q);
     store.queueDeleted(name, q.name(), q.durable() && !q.exclusive());

@@ -224,9 +224,9 @@ final class VmLinkSession implements LinkSession {
           txPublishes.add(new TxPublish(msg, List.copyOf(routes.destinations())));
           return seqNo;
         }
-        boolean stored = enqueue(msg, routes.destinations());
+        boolean taken = enqueue(msg, routes.destinations());
         if (confirmMode) {
-          confirmWhenSafe(seqNo, stored);
+          confirmWhenSafe(seqNo, msg.storeId() != 0, taken);
         }
         return seqNo;
       } catch (AmqpException e) {
@@ -267,12 +267,15 @@ final class VmLinkSession implements LinkSession {
     }
   }
 
-  /** Enqueues to every routed queue; returns whether the store took the message. */
+  /** Enqueues to every routed queue; false when a full queue refused it (reject-publish). */
   private static boolean enqueue(Message msg, List<Destination> queues) {
+    boolean taken = true;
     for (int i = 0; i < queues.size(); i++) {
-      ((Queue) queues.get(i)).enqueue(msg, null);
+      if (((Queue) queues.get(i)).enqueue(msg, null) == Queue.Enqueued.REJECTED) {
+        taken = false;
+      }
     }
-    return msg.storeId() != 0;
+    return taken;
   }
 
   /**
@@ -282,8 +285,12 @@ final class VmLinkSession implements LinkSession {
    * behind the session's deliveries: a listener that sends a persistent message and waits for its
    * confirm must not wait for itself.
    */
-  private void confirmWhenSafe(long seqNo, boolean stored) {
+  private void confirmWhenSafe(long seqNo, boolean stored, boolean taken) {
     ConfirmHandler handler = confirmHandler;
+    if (!taken) {
+      confirms.execute(() -> confirm(handler, seqNo, false));
+      return;
+    }
     if (!stored) {
       confirms.execute(() -> confirm(handler, seqNo, true));
       return;
@@ -494,8 +501,10 @@ final class VmLinkSession implements LinkSession {
       }
       if (requeue && !ack) {
         back.computeIfAbsent(u.queue(), q -> new ArrayList<>()).add(u.entry());
-      } else {
+      } else if (ack) {
         u.queue().settle(u.entry(), true);
+      } else {
+        u.queue().reject(u.entry(), true);
       }
     }
     back.forEach(Queue::requeue);
@@ -536,7 +545,8 @@ final class VmLinkSession implements LinkSession {
     boolean stored = false;
     for (TxPublish p : publishes) {
       try {
-        stored |= enqueue(p.message(), p.queues());
+        enqueue(p.message(), p.queues());
+        stored |= p.message().storeId() != 0;
       } finally {
         p.message().release();
       }
