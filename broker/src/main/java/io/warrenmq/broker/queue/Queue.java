@@ -41,6 +41,9 @@ public final class Queue implements Destination {
      * Messages this queue dead-letters (it has {@code x-dead-letter-exchange}), called outside its
      * lock; the queue hands over one reference to each message.
      */
+    /** The queue was unused for its {@code x-expires}: no consumers, no basic.get, no redeclare. */
+    default void unused(Queue queue) {}
+
     default void deadLettered(Queue queue, List<DeadLetter> letters) {
       for (DeadLetter l : letters) {
         l.message().release();
@@ -88,6 +91,11 @@ public final class Queue implements Destination {
   private final ReentrantLock lock = new ReentrantLock();
   private final List<QueueConsumer> consumers = new ArrayList<>();
   private final List<Filtering> filtering = new ArrayList<>();
+
+  /** {@code x-single-active-consumer}: consumers in the order they came; the first one is fed. */
+  private final boolean singleActive;
+
+  private final java.util.ArrayDeque<QueueConsumer> arrivals = new java.util.ArrayDeque<>();
   private final Set<BackpressureListener> waiting = new LinkedHashSet<>();
   private final long ttlMillis;
   private final long maxLength;
@@ -99,6 +107,12 @@ public final class Queue implements Destination {
 
   /** Whether messages here can expire: a queue TTL, or a message with an expiration came. */
   private boolean expiring;
+
+  /** {@code x-expires}: how long the queue may go unused, or -1. */
+  private final long expiresMillis;
+
+  /** When it was last used (consumer gone, basic.get, redeclare); under the lock. */
+  private long lastUsed = System.currentTimeMillis();
 
   /** When the expiry timer is set to wake this queue, or {@link Long#MAX_VALUE}. */
   private long expiryWakeAt = Long.MAX_VALUE;
@@ -148,6 +162,12 @@ public final class Queue implements Destination {
             };
     this.deadLetters = this.arguments.get("x-dead-letter-exchange") != null;
     this.expiring = ttlMillis >= 0;
+    this.singleActive = Boolean.TRUE.equals(this.arguments.get("x-single-active-consumer"));
+    this.expiresMillis =
+        this.arguments.get("x-expires") instanceof Number n ? Math.max(1, n.longValue()) : -1;
+    if (expiresMillis > 0) {
+      ExpiryTimer.schedule(this::checkUnused, expiresMillis);
+    }
     // Recovered messages count once they are read back from the store.
     this.readyBytes = storage.bytes();
   }
@@ -179,6 +199,38 @@ public final class Queue implements Destination {
       lock.unlock();
     }
     dispatch();
+  }
+
+  /** The queue was declared again or read: its {@code x-expires} lease starts over. */
+  public void used() {
+    if (expiresMillis > 0) {
+      lock.lock();
+      try {
+        lastUsed = System.currentTimeMillis();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** On the timer: deletes the queue if unused for {@code x-expires}, else looks again later. */
+  private void checkUnused() {
+    long next;
+    lock.lock();
+    try {
+      if (deleted || !consumers.isEmpty()) {
+        // A consumer keeps it in use; the last one to leave starts the lease again.
+        return;
+      }
+      next = lastUsed + expiresMillis - System.currentTimeMillis();
+    } finally {
+      lock.unlock();
+    }
+    if (next > 0) {
+      ExpiryTimer.schedule(this::checkUnused, next);
+    } else {
+      lifecycle.unused(this);
+    }
   }
 
   /** Whether one more message of {@code bodySize} octets would take the queue over its limits. */
@@ -368,6 +420,9 @@ public final class Queue implements Destination {
   private void dispatchFiltering() {
     long now = System.currentTimeMillis();
     for (Filtering f : filtering) {
+      if (singleActive && f.consumer != arrivals.peekFirst()) {
+        continue;
+      }
       while (f.searchedTo < nextSequence && storage.size() > 0 && f.consumer.mayReserve()) {
         QueueEntry entry =
             storage.takeFirst(f.searchedTo, e -> !e.expired(now) && f.filter.test(e.message()));
@@ -394,6 +449,13 @@ public final class Queue implements Destination {
    * and rotates it behind its equals. Under the lock.
    */
   private QueueConsumer takeConsumer(Message message) {
+    if (singleActive) {
+      QueueConsumer active = arrivals.peekFirst();
+      Predicate<Message> filter = active == null ? null : active.filter();
+      return active != null && (filter == null || filter.test(message)) && active.reserve()
+          ? active
+          : null;
+    }
     for (int i = 0; i < consumers.size(); i++) {
       QueueConsumer c = consumers.get(i);
       Predicate<Message> filter = c.filter();
@@ -424,6 +486,7 @@ public final class Queue implements Destination {
     lock.lock();
     try {
       dropExpiredHead();
+      lastUsed = System.currentTimeMillis();
       entry = take(storage.poll());
       if (entry != null && !noAck) {
         unacked++;
@@ -530,6 +593,7 @@ public final class Queue implements Destination {
         at++;
       }
       consumers.add(at, consumer);
+      arrivals.addLast(consumer);
       Predicate<Message> filter = consumer.filter();
       if (filter != null) {
         filtering.add(new Filtering(consumer, filter));
@@ -543,16 +607,27 @@ public final class Queue implements Destination {
   /** Removes a consumer; an auto-delete queue that loses its last one is deleted. */
   public void removeConsumer(QueueConsumer consumer) {
     boolean last;
+    boolean handOver = false;
     lock.lock();
     try {
       if (!consumers.remove(consumer)) {
         return;
       }
       filtering.removeIf(f -> f.consumer == consumer);
+      handOver = singleActive && arrivals.peekFirst() == consumer && arrivals.size() > 1;
+      arrivals.remove(consumer);
       exclusiveConsumer = false;
       last = consumers.isEmpty() && autoDelete && !deleted;
+      if (consumers.isEmpty() && expiresMillis > 0) {
+        lastUsed = System.currentTimeMillis();
+        ExpiryTimer.schedule(this::checkUnused, expiresMillis);
+      }
     } finally {
       lock.unlock();
+    }
+    if (handOver) {
+      // The next consumer in line becomes the single active one.
+      dispatch();
     }
     if (last) {
       lifecycle.lastConsumerGone(this);
@@ -595,6 +670,7 @@ public final class Queue implements Destination {
       storage.destroy();
       cancelled = new ArrayList<>(consumers);
       consumers.clear();
+      arrivals.clear();
       filtering.clear();
       released = new ArrayList<>(waiting);
       waiting.clear();
@@ -621,6 +697,7 @@ public final class Queue implements Destination {
       deleted = true;
       storage.close();
       consumers.clear();
+      arrivals.clear();
       filtering.clear();
       waiting.clear();
     } finally {

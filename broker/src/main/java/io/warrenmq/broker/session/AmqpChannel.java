@@ -411,6 +411,7 @@ final class AmqpChannel implements ChannelMethodHandler {
         return;
       }
       q = vhost().queue(queueName(m.queue()), connection);
+      q.used(); // a passive declare renews an x-expires lease, as in RabbitMQ
     } else {
       VirtualHost.Declared d =
           vhost()
@@ -1001,10 +1002,9 @@ final class AmqpChannel implements ChannelMethodHandler {
     discardTransaction();
     for (ChannelConsumer c : consumers.values()) {
       c.cancel();
-      c.queue().removeConsumer(c);
     }
-    consumers.clear();
-    dropReplyQueue();
+    // Unacknowledged messages go back before the consumers leave their queues: a single active
+    // consumer's successor then gets them first, in their places, as in RabbitMQ.
     List<Unacked> all = unacked.takeAll();
     Map<Queue, List<QueueEntry>> back = new LinkedHashMap<>();
     for (Unacked u : all) {
@@ -1015,6 +1015,11 @@ final class AmqpChannel implements ChannelMethodHandler {
       back.computeIfAbsent(u.queue(), q -> new ArrayList<>()).add(u.entry());
     }
     back.forEach(Queue::requeue);
+    for (ChannelConsumer c : consumers.values()) {
+      c.queue().removeConsumer(c);
+    }
+    consumers.clear();
+    dropReplyQueue();
     if (!outbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
       connection.context().executor().execute(this::drainOutbox);
     }

@@ -285,6 +285,7 @@ public final class VirtualHost implements Queue.Lifecycle {
       Equivalence.field("durable", resource, q.durable(), durable);
       Equivalence.field("auto_delete", resource, q.autoDelete(), autoDelete);
       Equivalence.arguments(resource, q.arguments(), args, QUEUE_ARGS);
+      q.used();
       return new Declared(q, false);
     }
   }
@@ -332,6 +333,12 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   @Override
   public void lastConsumerGone(Queue queue) {
+    deleteQueue(queue);
+  }
+
+  /** {@code x-expires}: the queue went unused for its lease and is deleted, as RabbitMQ does. */
+  @Override
+  public void unused(Queue queue) {
     deleteQueue(queue);
   }
 
