@@ -152,6 +152,8 @@ public final class Broker implements AutoCloseable, BrokerServices {
           AmqpServer.start(
               config.host(),
               config.port(),
+              config.tls() == null ? null : TlsContexts.server(config.tls()),
+              config.tls() == null ? 0 : config.tls().port(),
               config.limits().frameMax(),
               () -> new AmqpConnection(broker),
               (ChannelHandler c) -> ((AmqpConnection) c).protocolHeaderAccepted());
@@ -191,6 +193,13 @@ public final class Broker implements AutoCloseable, BrokerServices {
         config.host(),
         broker.port(),
         broker.memoryLimit / (1024 * 1024));
+    if (config.tls() != null) {
+      LOG.log(
+          Level.INFO,
+          "WarrenMQ listening for AMQP 0-9-1 over TLS on {0}:{1,number,#}",
+          config.host(),
+          broker.tlsPort());
+    }
     LocalBrokers.register(config.name(), broker);
     return broker;
   }
@@ -198,6 +207,12 @@ public final class Broker implements AutoCloseable, BrokerServices {
   /** The port the broker listens on. */
   public int port() {
     return server.localAddress().getPort();
+  }
+
+  /** The AMQPS port, or -1 when the broker has no TLS listener. */
+  public int tlsPort() {
+    java.net.InetSocketAddress a = server.tlsAddress();
+    return a == null ? -1 : a.getPort();
   }
 
   private void checkDisk() {

@@ -19,6 +19,7 @@ import java.util.Set;
  * @param limits protocol and resource limits
  * @param name the name under which clients in the same JVM find the running broker ({@link
  *     LocalBrokers}); {@code default} unless set
+ * @param tls the AMQPS listener, or null for none
  */
 public record BrokerConfig(
     String host,
@@ -28,7 +29,8 @@ public record BrokerConfig(
     Set<String> vhosts,
     Map<String, Set<String>> permissions,
     Limits limits,
-    String name) {
+    String name,
+    Tls tls) {
 
   /** The name a broker has in its JVM unless configured otherwise. */
   public static final String DEFAULT_NAME = "default";
@@ -42,8 +44,17 @@ public record BrokerConfig(
       Set<String> vhosts,
       Map<String, Set<String>> permissions,
       Limits limits) {
-    this(host, port, dataDir, users, vhosts, permissions, limits, DEFAULT_NAME);
+    this(host, port, dataDir, users, vhosts, permissions, limits, DEFAULT_NAME, null);
   }
+
+  /**
+   * An AMQP-over-TLS listener (AMQPS, RabbitMQ's port 5671) beside the plain one, with the server's
+   * key and certificate chain from a PKCS#12 keystore (as {@code keytool} or {@code openssl pkcs12}
+   * make them).
+   *
+   * @param port the port; 0 picks a free one ({@link Broker#tlsPort()} tells which)
+   */
+  public record Tls(int port, Path keystore, String password) {}
 
   /**
    * A user.
@@ -123,34 +134,38 @@ public record BrokerConfig(
   }
 
   public BrokerConfig withHost(String host) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 
   public BrokerConfig withPort(int port) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 
   public BrokerConfig withDataDir(Path dataDir) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 
   public BrokerConfig withUsers(Map<String, User> users) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 
   public BrokerConfig withVhosts(Set<String> vhosts) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 
   public BrokerConfig withPermissions(Map<String, Set<String>> permissions) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 
   public BrokerConfig withName(String name) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name);
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+  }
+
+  public BrokerConfig withTls(Tls tls) {
+    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
   }
 }

@@ -32,6 +32,14 @@ final class ConfigFile {
     if (p.containsKey("data-dir")) {
       cfg = cfg.withDataDir(Path.of(p.getProperty("data-dir").trim()));
     }
+    if (p.containsKey("tls.keystore")) {
+      cfg =
+          cfg.withTls(
+              new BrokerConfig.Tls(
+                  Integer.parseInt(p.getProperty("tls.port", "5671").trim()),
+                  Path.of(p.getProperty("tls.keystore").trim()),
+                  p.getProperty("tls.keystore-password", "")));
+    }
     if (p.containsKey("vhosts")) {
       cfg = cfg.withVhosts(new LinkedHashSet<>(split(p.getProperty("vhosts"))));
     }

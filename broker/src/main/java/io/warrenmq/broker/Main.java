@@ -75,6 +75,19 @@ public final class Main implements Callable<Integer> {
   String diskFreeLimit;
 
   @Option(
+      names = "--tls-port",
+      description = "AMQPS port, beside the plain one (RabbitMQ's is 5671); needs --tls-keystore.")
+  Integer tlsPort;
+
+  @Option(
+      names = "--tls-keystore",
+      description = "PKCS#12 keystore with the server's key and certificate chain, for AMQPS.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-keystore-password", description = "Password of the TLS keystore.")
+  String tlsKeystorePassword;
+
+  @Option(
       names = "--memory-high-watermark",
       description =
           "Fraction of the heap messages may fill before publishers block (default: 0.4).")
@@ -94,7 +107,7 @@ public final class Main implements Callable<Integer> {
     Broker broker;
     try {
       broker = Broker.start(cfg);
-    } catch (io.warrenmq.broker.store.StoreException e) {
+    } catch (io.warrenmq.broker.store.StoreException | IllegalArgumentException e) {
       Logger.getLogger("io.warrenmq.broker").severe("cannot start: " + e.getMessage());
       return 2;
     }
@@ -163,6 +176,22 @@ public final class Main implements Callable<Integer> {
                 diskFreeLimit != null
                     ? ConfigFile.diskFreeLimit(diskFreeLimit)
                     : l.diskFreeLimit()));
+    if (tlsPort != null || tlsKeystore != null || tlsKeystorePassword != null) {
+      BrokerConfig.Tls t = cfg.tls();
+      Path keystore = tlsKeystore != null ? tlsKeystore : t == null ? null : t.keystore();
+      if (keystore == null) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "AMQPS needs --tls-keystore (a PKCS#12 file)");
+      }
+      cfg =
+          cfg.withTls(
+              new BrokerConfig.Tls(
+                  tlsPort != null ? tlsPort : t == null ? 5671 : t.port(),
+                  keystore,
+                  tlsKeystorePassword != null
+                      ? tlsKeystorePassword
+                      : t == null ? "" : t.password()));
+    }
     return cfg;
   }
 

@@ -30,25 +30,33 @@ public final class AmqpServer implements AutoCloseable {
   public static final String DECODER = "frame-decoder";
   public static final String CONNECTION = "amqp-connection";
 
+  public static final String TLS = "tls";
+
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel listener;
+  private final Channel tlsListener;
 
-  private AmqpServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener) {
+  private AmqpServer(
+      EventLoopGroup boss, EventLoopGroup workers, Channel listener, Channel tlsListener) {
     this.boss = boss;
     this.workers = workers;
     this.listener = listener;
+    this.tlsListener = tlsListener;
   }
 
   /**
    * Binds and returns once the server listens.
    *
+   * @param tls the TLS context of a second, AMQPS listener on {@code tlsPort}, or null for none
    * @param handlers makes each new connection's handler
    * @param onHeader runs with that handler once the client's protocol header is accepted
    */
   public static AmqpServer start(
       String host,
       int port,
+      io.netty.handler.ssl.SslContext tls,
+      int tlsPort,
       int initialFrameMax,
       Supplier<ChannelHandler> handlers,
       java.util.function.Consumer<ChannelHandler> onHeader)
@@ -66,40 +74,74 @@ public final class AmqpServer implements AutoCloseable {
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ChannelHandler connection = handlers.get();
-                    ch.pipeline()
-                        .addLast(
-                            HEADER, new ProtocolHeaderHandler(() -> onHeader.accept(connection)))
-                        .addLast(DECODER, new FrameDecoder(initialFrameMax))
-                        .addLast(CONNECTION, connection);
-                  }
-                });
+            .childHandler(pipeline(null, initialFrameMax, handlers, onHeader));
+    Channel listener = null;
     try {
-      Channel listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
-      return new AmqpServer(boss, workers, listener);
+      listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
+      Channel tlsListener = null;
+      if (tls != null) {
+        tlsListener =
+            b.clone()
+                .childHandler(pipeline(tls, initialFrameMax, handlers, onHeader))
+                .bind(new InetSocketAddress(host, tlsPort))
+                .sync()
+                .channel();
+      }
+      return new AmqpServer(boss, workers, listener, tlsListener);
     } catch (InterruptedException | RuntimeException e) {
+      if (listener != null) {
+        listener.close();
+      }
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
     }
   }
 
+  /**
+   * A new connection's pipeline: with TLS, the {@value #TLS} handler first (a client that does not
+   * complete the handshake never reaches the protocol header), then as for plain AMQP.
+   */
+  private static ChannelInitializer<SocketChannel> pipeline(
+      io.netty.handler.ssl.SslContext tls,
+      int initialFrameMax,
+      Supplier<ChannelHandler> handlers,
+      java.util.function.Consumer<ChannelHandler> onHeader) {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(SocketChannel ch) {
+        if (tls != null) {
+          ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc()));
+        }
+        ChannelHandler connection = handlers.get();
+        ch.pipeline()
+            .addLast(HEADER, new ProtocolHeaderHandler(() -> onHeader.accept(connection)))
+            .addLast(DECODER, new FrameDecoder(initialFrameMax))
+            .addLast(CONNECTION, connection);
+      }
+    };
+  }
+
   public InetSocketAddress localAddress() {
     return (InetSocketAddress) listener.localAddress();
+  }
+
+  /** The AMQPS listener's address, or null when there is none. */
+  public InetSocketAddress tlsAddress() {
+    return tlsListener == null ? null : (InetSocketAddress) tlsListener.localAddress();
   }
 
   /** Stops accepting new connections. */
   public void stopAccepting() {
     listener.close().syncUninterruptibly();
+    if (tlsListener != null) {
+      tlsListener.close().syncUninterruptibly();
+    }
   }
 
   @Override
   public void close() {
-    listener.close().syncUninterruptibly();
+    stopAccepting();
     boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
