@@ -138,10 +138,44 @@ public final class AdapterConfig implements Serializable {
             + encode(virtualHost));
   }
 
+  /**
+   * The name the embedded broker has in this JVM, for the in-VM transport: derived from its data
+   * directory, which no two brokers can share, so that two adapters (or an adapter and a test's own
+   * broker) never take each other's name.
+   */
+  public String brokerName() {
+    return "warren-ra-"
+        + Integer.toHexString(Path.of(dataDir).toAbsolutePath().normalize().toString().hashCode());
+  }
+
+  /**
+   * The URI the adapter's own JMS connections (activations, the pooled factory) use: the remote
+   * broker's when configured, otherwise the in-VM transport to the embedded broker — no socket, no
+   * copy of message bodies on the way in.
+   */
+  public URI jmsUri() {
+    if (brokerUri != null) {
+      return URI.create(brokerUri);
+    }
+    return URI.create(
+        "vm://"
+            + encode(user)
+            + ":"
+            + encode(password)
+            + "@"
+            + brokerName()
+            + "/"
+            + encode(virtualHost));
+  }
+
   /** The embedded broker's configuration. */
   public BrokerConfig brokerConfig() {
     BrokerConfig config =
-        BrokerConfig.defaults().withHost(host).withPort(port).withDataDir(Path.of(dataDir));
+        BrokerConfig.defaults()
+            .withHost(host)
+            .withPort(port)
+            .withDataDir(Path.of(dataDir))
+            .withName(brokerName());
     Set<String> vhosts = new HashSet<>(config.vhosts());
     vhosts.add(virtualHost);
     config = config.withVhosts(vhosts);

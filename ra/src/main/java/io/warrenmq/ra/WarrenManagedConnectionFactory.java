@@ -85,11 +85,11 @@ public class WarrenManagedConnectionFactory
     if (brokerUri != null && !brokerUri.isBlank()) {
       return URI.create(brokerUri);
     }
-    if (adapter == null || adapter.connectionUri() == null) {
+    if (adapter == null || adapter.jmsUri() == null) {
       throw new ResourceAdapterInternalException(
           "WARRENRA0030 no brokerUri and no started resource adapter to connect to");
     }
-    return adapter.connectionUri();
+    return adapter.jmsUri();
   }
 
   @Override

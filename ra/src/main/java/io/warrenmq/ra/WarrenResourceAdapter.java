@@ -38,6 +38,7 @@ public class WarrenResourceAdapter implements ResourceAdapter {
   private volatile WorkManager workManager;
   private volatile Broker broker;
   private volatile URI uri;
+  private volatile URI jmsUri;
 
   private record ActivationKey(MessageEndpointFactory factory, ActivationSpec spec) {}
 
@@ -45,9 +46,17 @@ public class WarrenResourceAdapter implements ResourceAdapter {
     return config;
   }
 
-  /** The URI the adapter's connections use; null before {@link #start}. */
+  /** The AMQP URI of the broker (the embedded one's address); null before {@link #start}. */
   public URI connectionUri() {
     return uri;
+  }
+
+  /**
+   * The URI the adapter's JMS connections use: in-VM to the embedded broker, or the remote
+   * broker's; null before {@link #start}.
+   */
+  public URI jmsUri() {
+    return jmsUri;
   }
 
   /** The embedded broker, or null when the adapter reaches a remote one or is stopped. */
@@ -68,6 +77,7 @@ public class WarrenResourceAdapter implements ResourceAdapter {
             "WARRENRA0003 embedded is false but no brokerUri is configured");
       }
       uri = config.connectionUri(0);
+      jmsUri = uri;
       LOG.log(Level.INFO, "WARRENRA0002 resource adapter started for {0}", config);
       return;
     }
@@ -81,6 +91,7 @@ public class WarrenResourceAdapter implements ResourceAdapter {
           "WARRENRA0004 cannot start the embedded broker: " + e.getMessage(), e);
     }
     uri = config.connectionUri(broker.port());
+    jmsUri = config.jmsUri();
     LOG.log(
         Level.INFO,
         "WARRENRA0001 embedded broker started: AMQP 0-9-1 on amqp://{0}:{1,number,#}, vhost {2}, data"
@@ -115,7 +126,7 @@ public class WarrenResourceAdapter implements ResourceAdapter {
           "WARRENRA0006 the resource adapter is not started");
     }
     warrenSpec.validate();
-    Activation activation = new Activation(uri, warrenSpec, factory, workManager);
+    Activation activation = new Activation(uri, jmsUri, warrenSpec, factory, workManager);
     activation.start();
     activations.put(new ActivationKey(factory, spec), activation);
   }

@@ -47,6 +47,7 @@ class OutboundIT extends AdapterTestSupport {
 
   @Test
   void applicationSendToAQueueAdminObjectReachesAPlainAmqpConsumer() throws Exception {
+    assertEquals("vm", adapter.jmsUri().getScheme(), "the adapter reaches its broker in-VM");
     Channel ch = amqp().createChannel();
     ch.queueDeclare("invoices", true, false, false, null);
     try (Connection c = factory.createConnection()) {

@@ -55,6 +55,7 @@ public final class Activation {
   static final long MAX_RETRY_MILLIS = 30_000;
 
   private final URI uri;
+  private final URI jmsUri;
   private final WarrenActivationSpec spec;
   private final MessageEndpointFactory factory;
   private final WorkManager workManager;
@@ -66,9 +67,18 @@ public final class Activation {
   private volatile boolean stopping;
   private volatile java.util.concurrent.ScheduledExecutorService reconnector;
 
+  /**
+   * @param uri the broker's AMQP address (for binding a queue to an exchange)
+   * @param jmsUri what the activation's JMS connection uses: in-VM to an embedded broker
+   */
   public Activation(
-      URI uri, WarrenActivationSpec spec, MessageEndpointFactory factory, WorkManager workManager) {
+      URI uri,
+      URI jmsUri,
+      WarrenActivationSpec spec,
+      MessageEndpointFactory factory,
+      WorkManager workManager) {
     this.uri = uri;
+    this.jmsUri = jmsUri;
     this.spec = spec;
     this.factory = factory;
     this.workManager = workManager;
@@ -99,7 +109,7 @@ public final class Activation {
       if (spec.getExchange() != null && !spec.getExchange().isBlank() && !spec.isTopic()) {
         bindQueue();
       }
-      WarrenConnectionFactory cf = new WarrenConnectionFactory(uri.toString());
+      WarrenConnectionFactory cf = new WarrenConnectionFactory(jmsUri.toString());
       cf.setPrefetch(spec.getPrefetch());
       connection =
           spec.getUser() == null
