@@ -93,7 +93,7 @@ final class RawAmqp implements AutoCloseable {
 
   /** Sends the protocol header, start-ok, tune-ok and open; returns the broker's tune values. */
   int[] handshake(int channelMax, int frameMax, int heartbeat) throws IOException {
-    Duration timeout = Duration.ofSeconds(10);
+    Duration timeout = Duration.ofSeconds(30);
     sendRaw(PROTOCOL_HEADER);
     expectMethod(10, 10, timeout); // connection.start
     String[] credentials = uri.getUserInfo().split(":", 2);
@@ -117,7 +117,7 @@ final class RawAmqp implements AutoCloseable {
   /** Opens channel {@code channel} and waits for channel.open-ok. */
   void openChannel(int channel) throws IOException {
     sendMethod(channel, 20, 10, args().shortString("").bytes());
-    expectMethod(20, 11, Duration.ofSeconds(10));
+    expectMethod(20, 11, Duration.ofSeconds(30));
   }
 
   Frame expectMethod(int classId, int methodId, Duration timeout) throws IOException {

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 class RobustnessIT extends BrokerTestSupport {
 
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private Channel bystander;
 
