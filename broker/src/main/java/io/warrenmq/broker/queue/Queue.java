@@ -504,19 +504,7 @@ public final class Queue implements Destination {
 
   /** A delivered message was acknowledged: it leaves the queue for good. Releases the message. */
   public void settle(QueueEntry entry, boolean wasUnacked) {
-    lock.lock();
-    try {
-      if (wasUnacked) {
-        unacked--;
-      }
-      if (!deleted) {
-        storage.settle(entry);
-      }
-    } finally {
-      lock.unlock();
-    }
-    entry.message().settledByQueue();
-    entry.message().release();
+    remove(entry, wasUnacked, null);
   }
 
   /**
@@ -524,10 +512,12 @@ public final class Queue implements Destination {
    * queue, for the dead-letter exchange if the queue has one.
    */
   public void reject(QueueEntry entry, boolean wasUnacked) {
-    if (!deadLetters) {
-      settle(entry, wasUnacked);
-      return;
-    }
+    remove(entry, wasUnacked, DeadLetter.REJECTED);
+  }
+
+  /** A delivered message leaves for good: acknowledged, or dead-lettered for {@code reason}. */
+  private void remove(QueueEntry entry, boolean wasUnacked, String reason) {
+    boolean deadLetter = reason != null && deadLetters;
     lock.lock();
     try {
       if (wasUnacked) {
@@ -536,12 +526,19 @@ public final class Queue implements Destination {
       if (!deleted) {
         storage.settle(entry);
       }
-      entry.message().settledByQueue();
-      leave(entry.message(), DeadLetter.REJECTED);
+      if (deadLetter) {
+        entry.message().settledByQueue();
+        leave(entry.message(), reason);
+      }
     } finally {
       lock.unlock();
     }
-    sendDeadLetters();
+    if (deadLetter) {
+      sendDeadLetters();
+    } else {
+      entry.message().settledByQueue();
+      entry.message().release();
+    }
   }
 
   /** Delivered messages come back, marked redelivered, in their original places. */

@@ -13,7 +13,6 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,14 +28,6 @@ class DeadLetterIT extends MessagingSupport {
     String exchange = uniqueName("dlx");
     channel.exchangeDeclare(exchange, type, false, true, null);
     return exchange;
-  }
-
-  private static Map<String, Object> args(Object... pairs) {
-    Map<String, Object> m = new HashMap<>();
-    for (int i = 0; i < pairs.length; i += 2) {
-      m.put((String) pairs[i], pairs[i + 1]);
-    }
-    return m;
   }
 
   private static GetResponse awaitGet(Channel channel, String queue) throws Exception {
@@ -62,7 +53,7 @@ class DeadLetterIT extends MessagingSupport {
     String dlx = declareExchange(channel, "fanout");
     String dead = declareQueue(channel);
     channel.queueBind(dead, dlx, "");
-    String source = declareQueue(channel, args("x-dead-letter-exchange", dlx));
+    String source = declareQueue(channel, arguments("x-dead-letter-exchange", dlx));
     channel.basicPublish(
         "",
         source,
@@ -100,7 +91,7 @@ class DeadLetterIT extends MessagingSupport {
     String dead = declareQueue(channel);
     String source =
         declareQueue(
-            channel, args("x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead));
+            channel, arguments("x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead));
     publish(channel, source, "a", "b", "c");
     GetResponse last = null;
     for (int i = 0; i < 3; i++) {
@@ -124,7 +115,7 @@ class DeadLetterIT extends MessagingSupport {
     channel.queueBind(dead, dlx, "late");
     String source =
         declareQueue(
-            channel, args("x-dead-letter-exchange", dlx, "x-dead-letter-routing-key", "late"));
+            channel, arguments("x-dead-letter-exchange", dlx, "x-dead-letter-routing-key", "late"));
     channel.basicPublish(
         "",
         source,
@@ -142,7 +133,8 @@ class DeadLetterIT extends MessagingSupport {
   @Test
   void aMissingDeadLetterExchangeDropsTheMessage() throws Exception {
     Channel channel = newConnection().createChannel();
-    String source = declareQueue(channel, args("x-dead-letter-exchange", uniqueName("nowhere")));
+    String source =
+        declareQueue(channel, arguments("x-dead-letter-exchange", uniqueName("nowhere")));
     publish(channel, source, "gone");
     GetResponse got = channel.basicGet(source, false);
     channel.basicReject(got.getEnvelope().getDeliveryTag(), false);
@@ -156,9 +148,17 @@ class DeadLetterIT extends MessagingSupport {
     String a = uniqueName("a");
     String b = uniqueName("b");
     channel.queueDeclare(
-        a, false, false, false, args("x-dead-letter-exchange", "", "x-dead-letter-routing-key", b));
+        a,
+        false,
+        false,
+        false,
+        arguments("x-dead-letter-exchange", "", "x-dead-letter-routing-key", b));
     channel.queueDeclare(
-        b, false, false, false, args("x-dead-letter-exchange", "", "x-dead-letter-routing-key", a));
+        b,
+        false,
+        false,
+        false,
+        arguments("x-dead-letter-exchange", "", "x-dead-letter-routing-key", a));
     try {
       publish(channel, a, "ping-pong");
       String[] path = {a, b, a};
@@ -191,7 +191,7 @@ class DeadLetterIT extends MessagingSupport {
     Channel channel = newConnection().createChannel();
     String q = uniqueName("loop");
     channel.queueDeclare(
-        q, false, false, false, args("x-message-ttl", 50, "x-dead-letter-exchange", ""));
+        q, false, false, false, arguments("x-message-ttl", 50, "x-dead-letter-exchange", ""));
     try {
       publish(channel, q, "round and round");
       Thread.sleep(400);

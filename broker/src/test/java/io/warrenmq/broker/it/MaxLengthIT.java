@@ -9,9 +9,7 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.GetResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
@@ -24,14 +22,6 @@ import org.junit.jupiter.api.Test;
  * {@code reject-publish-dlx} refused and dead-lettered.
  */
 class MaxLengthIT extends MessagingSupport {
-
-  private static Map<String, Object> args(Object... pairs) {
-    Map<String, Object> m = new HashMap<>();
-    for (int i = 0; i < pairs.length; i += 2) {
-      m.put((String) pairs[i], pairs[i + 1]);
-    }
-    return m;
-  }
 
   /** Publishes and waits until the broker has dealt with every message (taken or refused). */
   private static void publishSettled(Channel channel, String queue, String... bodies)
@@ -53,7 +43,7 @@ class MaxLengthIT extends MessagingSupport {
   @Test
   void theOldestMessagesAreDroppedBeyondTheMaximumLength() throws Exception {
     Channel channel = newConnection().createChannel();
-    String queue = declareQueue(channel, args("x-max-length", 2));
+    String queue = declareQueue(channel, arguments("x-max-length", 2));
     publishSettled(channel, queue, "m1", "m2", "m3", "m4");
     assertEquals(2, channel.queueDeclarePassive(queue).getMessageCount());
     assertEquals(List.of("m3", "m4"), drain(channel, queue));
@@ -66,7 +56,7 @@ class MaxLengthIT extends MessagingSupport {
     String queue =
         declareQueue(
             channel,
-            args(
+            arguments(
                 "x-max-length",
                 1,
                 "x-dead-letter-exchange",
@@ -87,7 +77,7 @@ class MaxLengthIT extends MessagingSupport {
   @Test
   void theLengthInBytesCountsBodies() throws Exception {
     Channel channel = newConnection().createChannel();
-    String queue = declareQueue(channel, args("x-max-length-bytes", 10));
+    String queue = declareQueue(channel, arguments("x-max-length-bytes", 10));
     publishSettled(channel, queue, "aaaa", "bbbb", "cccc");
     assertEquals(List.of("bbbb", "cccc"), drain(channel, queue));
   }
@@ -95,7 +85,8 @@ class MaxLengthIT extends MessagingSupport {
   @Test
   void rejectPublishNacksWhatAFullQueueRefusesUnderConfirms() throws Exception {
     Channel channel = newConnection().createChannel();
-    String queue = declareQueue(channel, args("x-max-length", 1, "x-overflow", "reject-publish"));
+    String queue =
+        declareQueue(channel, arguments("x-max-length", 1, "x-overflow", "reject-publish"));
     Set<Long> acked = new ConcurrentSkipListSet<>();
     Set<Long> nacked = new ConcurrentSkipListSet<>();
     channel.addConfirmListener(
@@ -133,7 +124,8 @@ class MaxLengthIT extends MessagingSupport {
   @Test
   void rejectPublishWithoutConfirmsDropsTheNewMessage() throws Exception {
     Channel channel = newConnection().createChannel();
-    String queue = declareQueue(channel, args("x-max-length", 2, "x-overflow", "reject-publish"));
+    String queue =
+        declareQueue(channel, arguments("x-max-length", 2, "x-overflow", "reject-publish"));
     publishSettled(channel, queue, "a", "b", "c");
     assertEquals(List.of("a", "b"), drain(channel, queue));
     publishSettled(channel, queue, "d");
@@ -147,7 +139,7 @@ class MaxLengthIT extends MessagingSupport {
     String queue =
         declareQueue(
             channel,
-            args(
+            arguments(
                 "x-max-length",
                 1,
                 "x-overflow",
@@ -169,7 +161,7 @@ class MaxLengthIT extends MessagingSupport {
   @Test
   void unacknowledgedMessagesDoNotCountTowardTheLimit() throws Exception {
     Channel channel = newConnection().createChannel();
-    String queue = declareQueue(channel, args("x-max-length", 1));
+    String queue = declareQueue(channel, arguments("x-max-length", 1));
     publishSettled(channel, queue, "held");
     GetResponse held = channel.basicGet(queue, false);
     assertEquals("held", body(held));

@@ -15,6 +15,7 @@ import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -59,6 +60,15 @@ abstract class MessagingSupport extends BrokerTestSupport {
       }
     }
     queuesToDelete.clear();
+  }
+
+  /** Queue or consume arguments from name, value pairs. */
+  static Map<String, Object> arguments(Object... pairs) {
+    Map<String, Object> m = new HashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put((String) pairs[i], pairs[i + 1]);
+    }
+    return m;
   }
 
   /** Declares a fresh non-durable queue that lives until the end of the test. */
