@@ -10,7 +10,6 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.Delivery;
 import com.rabbitmq.client.GetResponse;
 import java.io.File;
 import java.io.IOException;
@@ -25,15 +24,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -148,70 +142,7 @@ class WildFlyIT {
   @Test
   @Order(2)
   void plainAmqpClientsGetFibonacciFromTheRpcBeanConcurrently() throws Exception {
-    int clients = 4;
-    int callsEach = 5;
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    try {
-      List<Future<Integer>> done = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        int client = c;
-        done.add(pool.submit(rpcClient(client, callsEach)));
-      }
-      int answered = 0;
-      for (Future<Integer> d : done) {
-        answered += d.get(90, TimeUnit.SECONDS);
-      }
-      assertEquals(clients * callsEach, answered, "every call is answered");
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  /**
-   * The RabbitMQ tutorial's RPC client: its own channel and reply queue, a fresh correlation id per
-   * call, and the reply checked against the id and fib(n) computed here.
-   */
-  private static Callable<Integer> rpcClient(int client, int calls) {
-    return () -> {
-      Channel ch = amqp.createChannel();
-      try {
-        String replyQueue = ch.queueDeclare().getQueue();
-        BlockingQueue<Delivery> replies = new LinkedBlockingQueue<>();
-        ch.basicConsume(replyQueue, true, (tag, d) -> replies.add(d), tag -> {});
-        for (int i = 0; i < calls; i++) {
-          int n = 10 + client * calls + i; // the first client's first call is the classic fib(10)
-          String id = UUID.randomUUID().toString();
-          ch.basicPublish(
-              "",
-              "rpc_queue",
-              new AMQP.BasicProperties.Builder()
-                  .correlationId(id)
-                  .replyTo(replyQueue)
-                  .contentType("text/plain")
-                  .build(),
-              Integer.toString(n).getBytes(StandardCharsets.UTF_8));
-          Delivery reply = replies.poll(30, TimeUnit.SECONDS);
-          assertNotNull(reply, "reply to fib(" + n + ")");
-          assertEquals(id, reply.getProperties().getCorrelationId(), "the request's id");
-          assertEquals(
-              Long.toString(fib(n)), new String(reply.getBody(), StandardCharsets.UTF_8), "fib");
-        }
-        return calls;
-      } finally {
-        ch.close();
-      }
-    };
-  }
-
-  private static long fib(int n) {
-    long a = 0;
-    long b = 1;
-    for (int i = 0; i < n; i++) {
-      long next = a + b;
-      a = b;
-      b = next;
-    }
-    return a;
+    assertEquals(20, RpcClients.callConcurrently(amqp, 4, 5), "every call is answered");
   }
 
   @Test

@@ -1,32 +1,25 @@
 package io.warrenmq.sample;
 
-import jakarta.resource.AdministeredObjectDefinition;
-import jakarta.resource.ConnectionFactoryDefinition;
-import jakarta.resource.spi.TransactionSupport.TransactionSupportLevel;
-
 /**
- * The application's resources on the WarrenMQ adapter (deployed as {@code warren-ra.rar}), defined
- * here so that no server configuration is needed on Payara.
+ * The names under which the application finds its connection factory and topic on the WarrenMQ
+ * adapter. Where they come from depends on how the adapter is deployed:
  *
- * <p>WildFly would give each of these definitions an adapter instance, and so an embedded broker,
- * of its own: there {@code WEB-INF/jboss-web.xml} replaces them with the connection factory and
- * topic defined on the .ear's one adapter ({@code ear/src/main/wildfly/warren-sample.cli}).
+ * <ul>
+ *   <li>{@code warren-ra.rar} on its own next to {@code warren-sample-app.war} (Payara Micro, or
+ *       Payara Server): {@code WEB-INF/web.xml} defines both on the adapter {@code warren-ra}, with
+ *       no server configuration;
+ *   <li>{@code warren-sample.ear} on Payara Server: the .ear's {@code
+ *       META-INF/glassfish-resources.xml} defines both on the adapter of the .ear, {@code
+ *       warren-sample#warren-ra};
+ *   <li>{@code warren-sample.ear} on WildFly: {@code warren-sample.cli} defines them on the .ear's
+ *       adapter and {@code WEB-INF/jboss-web.xml} points these names at them (WildFly would give
+ *       each standard resource definition an adapter instance, and so an embedded broker, of its
+ *       own).
+ * </ul>
  */
-@ConnectionFactoryDefinition(
-    name = Resources.CONNECTION_FACTORY,
-    interfaceName = "jakarta.jms.ConnectionFactory",
-    resourceAdapter = Resources.ADAPTER,
-    transactionSupport = TransactionSupportLevel.LocalTransaction,
-    maxPoolSize = 16)
-@AdministeredObjectDefinition(
-    name = Resources.NEWS_TOPIC,
-    interfaceName = "jakarta.jms.Topic",
-    className = "io.warrenmq.ra.WarrenTopic",
-    resourceAdapter = Resources.ADAPTER,
-    properties = {"name=news"})
-@jakarta.ejb.Singleton
-public class Resources {
-  public static final String ADAPTER = "warren-ra";
+public final class Resources {
   public static final String CONNECTION_FACTORY = "java:app/jms/warren";
   public static final String NEWS_TOPIC = "java:app/jms/news";
+
+  private Resources() {}
 }

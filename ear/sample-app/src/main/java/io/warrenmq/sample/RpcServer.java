@@ -3,6 +3,7 @@ package io.warrenmq.sample;
 import jakarta.annotation.Resource;
 import jakarta.ejb.ActivationConfigProperty;
 import jakarta.ejb.MessageDriven;
+import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSException;
@@ -10,6 +11,7 @@ import jakarta.jms.Message;
 import jakarta.jms.MessageListener;
 import jakarta.jms.Session;
 import jakarta.jms.TextMessage;
+import java.nio.charset.StandardCharsets;
 import java.util.logging.Logger;
 
 /**
@@ -34,7 +36,14 @@ public class RpcServer implements MessageListener {
   @Override
   public void onMessage(Message request) {
     try {
-      String body = request instanceof TextMessage t ? t.getText() : request.getBody(String.class);
+      // A request without content type (as the RabbitMQ tutorial's clients send it) arrives as
+      // a BytesMessage: its body is the number's text in UTF-8.
+      String body =
+          request instanceof TextMessage t
+              ? t.getText()
+              : request instanceof BytesMessage
+                  ? new String(request.getBody(byte[].class), StandardCharsets.UTF_8)
+                  : request.getBody(String.class);
       String answer;
       try {
         answer = Long.toString(Fibonacci.fib(Integer.parseInt(body.trim())));

@@ -4,6 +4,7 @@
  * io.warrenmq.sample.NewsResource} publishes to a topic, {@link io.warrenmq.sample.NewsArchive}
  * keeps a durable subscription to it and copies each item to {@code news_archive}, {@link
  * io.warrenmq.sample.PoisonListener} always fails, to show redelivery and dead-lettering. {@link
- * io.warrenmq.sample.Resources} defines the connection factory and topic on the adapter.
+ * io.warrenmq.sample.Resources} names the connection factory and topic, and says where each way of
+ * deploying the adapter defines them.
  */
 package io.warrenmq.sample;
