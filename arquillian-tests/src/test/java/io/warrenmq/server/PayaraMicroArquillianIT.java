@@ -1,5 +1,10 @@
 package io.warrenmq.server;
 
+import static io.warrenmq.server.RpcClients.fib;
+import static io.warrenmq.server.ServerTests.await;
+import static io.warrenmq.server.ServerTests.freePort;
+import static io.warrenmq.server.ServerTests.portOpen;
+import static io.warrenmq.server.ServerTests.tail;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,10 +21,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -41,7 +42,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -477,44 +477,6 @@ class PayaraMicroArquillianIT {
     }
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static long fib(int n) {
-    long a = 0;
-    long b = 1;
-    for (int i = 0; i < n; i++) {
-      long next = a + b;
-      a = b;
-      b = next;
-    }
-    return a;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static boolean portOpen(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-      return true;
-    } catch (ConnectException e) {
-      return false;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** The log files of the running (or last stopped) server: --logToFile writes server.log.0. */
   private static Stream<Path> logFiles() throws IOException {
     return Files.list(DIR)
@@ -534,9 +496,5 @@ class PayaraMicroArquillianIT {
       throw new UncheckedIOException(e);
     }
     return text.toString();
-  }
-
-  private static String tail(String log) {
-    return log.substring(Math.max(0, log.length() - 6000));
   }
 }

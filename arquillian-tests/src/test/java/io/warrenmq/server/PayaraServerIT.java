@@ -1,24 +1,20 @@
 package io.warrenmq.server;
 
+import static io.warrenmq.server.ServerTests.await;
+import static io.warrenmq.server.ServerTests.freePort;
+import static io.warrenmq.server.ServerTests.portOpen;
+import static io.warrenmq.server.ServerTests.tail;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,12 +23,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -186,29 +178,8 @@ class PayaraServerIT {
   @Test
   @Order(3)
   void jmsSendFromTheApplicationReachesANativeAmqpConsumer() throws Exception {
-    Channel ch = amqp.createChannel();
-    String q = ch.queueDeclare().getQueue();
-    ch.queueBind(q, "amq.topic", "news");
-    BlockingQueue<String> received = new LinkedBlockingQueue<>();
-    ch.basicConsume(
-        q,
-        true,
-        (tag, d) -> received.add(new String(d.getBody(), StandardCharsets.UTF_8)),
-        t -> {});
-    String text = "rates are up " + UUID.randomUUID();
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + HTTP_PORT + "/warren-sample-app/api/news"))
-                    .timeout(WAIT)
-                    .header("Content-Type", "text/plain")
-                    .POST(HttpRequest.BodyPublishers.ofString(text))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertEquals(202, response.statusCode(), response.body());
-    assertEquals(text, received.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
-    ch.close();
+    NewsCheck.postReachesNativeConsumer(
+        amqp, URI.create("http://127.0.0.1:" + HTTP_PORT + "/warren-sample-app/api/news"), WAIT);
   }
 
   /**
@@ -345,36 +316,6 @@ class PayaraServerIT {
     return read(LOG);
   }
 
-  private static String tail(String text) {
-    return text.substring(Math.max(0, text.length() - 6000));
-  }
-
   // ---- helpers --------------------------------------------------------------------------------
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what);
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static boolean portOpen(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-      return true;
-    } catch (ConnectException e) {
-      return false;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

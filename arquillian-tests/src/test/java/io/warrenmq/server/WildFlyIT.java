@@ -1,5 +1,7 @@
 package io.warrenmq.server;
 
+import static io.warrenmq.server.ServerTests.portOpen;
+import static io.warrenmq.server.ServerTests.tail;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,22 +15,13 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import java.io.File;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -150,28 +143,8 @@ class WildFlyIT {
   void jmsSendFromTheApplicationReachesANativeAmqpConsumer(
       @ArquillianResource @OperateOnDeployment(EAR) URL app) throws Exception {
     assertEquals("/warren-sample-app/", app.getPath(), "the web module's context root");
-    Channel ch = amqp.createChannel();
-    String q = ch.queueDeclare().getQueue();
-    ch.queueBind(q, "amq.topic", "news");
-    BlockingQueue<String> received = new LinkedBlockingQueue<>();
-    ch.basicConsume(
-        q,
-        true,
-        (tag, d) -> received.add(new String(d.getBody(), StandardCharsets.UTF_8)),
-        t -> {});
-    String text = "rates are up " + UUID.randomUUID();
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(app.toURI().resolve("api/news"))
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "text/plain")
-                    .POST(HttpRequest.BodyPublishers.ofString(text))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertEquals(202, response.statusCode(), response.body());
-    assertEquals(text, received.poll(30, TimeUnit.SECONDS));
-    ch.close();
+    NewsCheck.postReachesNativeConsumer(
+        amqp, app.toURI().resolve("api/news"), Duration.ofSeconds(30));
   }
 
   @Test
@@ -291,15 +264,6 @@ class WildFlyIT {
     }
   }
 
-  private static boolean portOpen(int port) throws IOException {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-      return true;
-    } catch (ConnectException e) {
-      return false;
-    }
-  }
-
   /**
    * No error at all, and no warning from the adapter, the connector subsystem (where IronJacamar
    * reports archive validation) or the EJB container; no IronJacamar validation report either. The
@@ -344,9 +308,5 @@ class WildFlyIT {
 
   private static String serverLog() throws IOException {
     return Files.readString(LOG.resolve("server.log"), StandardCharsets.ISO_8859_1);
-  }
-
-  private static String tail(String text) {
-    return text.substring(Math.max(0, text.length() - 6000));
   }
 }
