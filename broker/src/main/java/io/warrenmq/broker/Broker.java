@@ -44,6 +44,16 @@ public final class Broker implements AutoCloseable, BrokerServices {
   private final Map<String, VirtualHost> vhosts = new ConcurrentHashMap<>();
   private final MemoryAccount memory = new MemoryAccount();
   private final Set<AmqpConnection> connections = ConcurrentHashMap.newKeySet();
+
+  /** Queue expiry (head messages, x-expires leases); one daemon thread, stopped by close. */
+  private final java.util.concurrent.ScheduledExecutorService timers =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "warren-timers");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final long memoryLimit;
   private volatile boolean memoryAlarm;
   private final Object alarmCleared = new Object();
@@ -70,6 +80,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
       store.saveVhostsAndUsers(vhosts.keySet(), users, permissions);
     } catch (RuntimeException e) {
       // Nothing of a failed start is written back: a damaged store stays exactly as it was.
+      timers.shutdownNow();
       store.closeImmediately();
       throw e instanceof io.warrenmq.broker.store.StoreException
           ? e
@@ -81,7 +92,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
 
   private VirtualHost vhost(String name) {
     return vhosts.computeIfAbsent(
-        name, n -> new VirtualHost(n, config.limits().queueBacklogBytes(), store));
+        name, n -> new VirtualHost(n, config.limits().queueBacklogBytes(), store, timers));
   }
 
   /** Rebuilds the durable state the store hands back. */
@@ -158,6 +169,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
               () -> new AmqpConnection(broker),
               (ChannelHandler c) -> ((AmqpConnection) c).protocolHeaderAccepted());
     } catch (InterruptedException | RuntimeException e) {
+      broker.timers.shutdownNow();
       broker.store.close();
       throw e;
     }
@@ -324,6 +336,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     for (VirtualHost v : vhosts.values()) {
       v.queues().forEach(Queue::close);
     }
+    timers.shutdownNow();
     store.close();
     LOG.log(Level.INFO, "stopped");
   }

@@ -44,6 +44,13 @@ public final class Queue implements Destination {
     /** The queue was unused for its {@code x-expires}: no consumers, no basic.get, no redeclare. */
     default void unused(Queue queue) {}
 
+    /**
+     * Runs {@code task} after {@code delayMillis}, on a timer the broker owns and stops: the
+     * queue's expiry of head messages and of its {@code x-expires} lease. Without one (a channel's
+     * private reply queue) messages expire only when the queue is read.
+     */
+    default void schedule(Runnable task, long delayMillis) {}
+
     default void deadLettered(Queue queue, List<DeadLetter> letters) {
       for (DeadLetter l : letters) {
         l.message().release();
@@ -166,7 +173,7 @@ public final class Queue implements Destination {
     this.expiresMillis =
         this.arguments.get("x-expires") instanceof Number n ? Math.max(1, n.longValue()) : -1;
     if (expiresMillis > 0) {
-      ExpiryTimer.schedule(this::checkUnused, expiresMillis);
+      lifecycle.schedule(this::checkUnused, expiresMillis);
     }
     // Recovered messages count once they are read back from the store.
     this.readyBytes = storage.bytes();
@@ -185,7 +192,7 @@ public final class Queue implements Destination {
       return;
     }
     expiryWakeAt = head.expiresAt();
-    ExpiryTimer.schedule(this::expiryDue, expiryWakeAt - System.currentTimeMillis());
+    lifecycle.schedule(this::expiryDue, expiryWakeAt - System.currentTimeMillis());
   }
 
   private void expiryDue() {
@@ -227,7 +234,7 @@ public final class Queue implements Destination {
       lock.unlock();
     }
     if (next > 0) {
-      ExpiryTimer.schedule(this::checkUnused, next);
+      lifecycle.schedule(this::checkUnused, next);
     } else {
       lifecycle.unused(this);
     }
@@ -617,7 +624,7 @@ public final class Queue implements Destination {
       last = consumers.isEmpty() && autoDelete && !deleted;
       if (consumers.isEmpty() && expiresMillis > 0) {
         lastUsed = System.currentTimeMillis();
-        ExpiryTimer.schedule(this::checkUnused, expiresMillis);
+        lifecycle.schedule(this::checkUnused, expiresMillis);
       }
     } finally {
       lock.unlock();

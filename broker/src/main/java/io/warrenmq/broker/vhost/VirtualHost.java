@@ -56,6 +56,7 @@ public final class VirtualHost implements Queue.Lifecycle {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String name;
+  private final java.util.concurrent.ScheduledExecutorService timers;
   private final long queueBacklogBytes;
   private final DefinitionStore store;
   private final Object topology = new Object();
@@ -63,7 +64,15 @@ public final class VirtualHost implements Queue.Lifecycle {
   private final Map<String, Queue> queues = new ConcurrentHashMap<>();
   private final Map<Destination, Set<Binding>> bindingsTo = new IdentityHashMap<>();
 
-  public VirtualHost(String name, long queueBacklogBytes, DefinitionStore store) {
+  /**
+   * @param timers the broker's timer thread, for queue expiry (head messages, {@code x-expires})
+   */
+  public VirtualHost(
+      String name,
+      long queueBacklogBytes,
+      DefinitionStore store,
+      java.util.concurrent.ScheduledExecutorService timers) {
+    this.timers = timers;
     this.name = name;
     this.queueBacklogBytes = queueBacklogBytes;
     this.store = store;
@@ -329,6 +338,15 @@ public final class VirtualHost implements Queue.Lifecycle {
       unlinkQueue(q);
     }
     q.delete();
+  }
+
+  @Override
+  public void schedule(Runnable task, long delayMillis) {
+    try {
+      timers.schedule(task, Math.max(0, delayMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // The broker is closing: its queues are closing too.
+    }
   }
 
   @Override
