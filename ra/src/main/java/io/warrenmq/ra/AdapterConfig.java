@@ -125,15 +125,21 @@ public final class AdapterConfig implements Serializable {
       return URI.create(brokerUri);
     }
     String connectHost = "0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : host;
+    return uri(
+        "amqp",
+        (connectHost.contains(":") ? "[" + connectHost + "]" : connectHost) + ":" + embeddedPort);
+  }
+
+  /** {@code scheme://user:password@authority/vhost} with the adapter's credentials and vhost. */
+  private URI uri(String scheme, String authority) {
     return URI.create(
-        "amqp://"
+        scheme
+            + "://"
             + encode(user)
             + ":"
             + encode(password)
             + "@"
-            + (connectHost.contains(":") ? "[" + connectHost + "]" : connectHost)
-            + ":"
-            + embeddedPort
+            + authority
             + "/"
             + encode(virtualHost));
   }
@@ -157,15 +163,7 @@ public final class AdapterConfig implements Serializable {
     if (brokerUri != null) {
       return URI.create(brokerUri);
     }
-    return URI.create(
-        "vm://"
-            + encode(user)
-            + ":"
-            + encode(password)
-            + "@"
-            + brokerName()
-            + "/"
-            + encode(virtualHost));
+    return uri("vm", brokerName());
   }
 
   /** The embedded broker's configuration. */

@@ -150,14 +150,9 @@ public final class Queue implements Destination {
     this.backlogLimit = backlogLimit;
     this.lifecycle = lifecycle;
     this.nextSequence = storage.nextSequence();
-    this.ttlMillis =
-        this.arguments.get("x-message-ttl") instanceof Number n ? Math.max(0, n.longValue()) : -1;
-    this.maxLength =
-        this.arguments.get("x-max-length") instanceof Number n ? Math.max(0, n.longValue()) : -1;
-    this.maxLengthBytes =
-        this.arguments.get("x-max-length-bytes") instanceof Number n
-            ? Math.max(0, n.longValue())
-            : -1;
+    this.ttlMillis = longArgument("x-message-ttl", 0);
+    this.maxLength = longArgument("x-max-length", 0);
+    this.maxLengthBytes = longArgument("x-max-length-bytes", 0);
     Object overflowArg = this.arguments.get("x-overflow");
     this.overflow =
         overflowArg == null
@@ -170,13 +165,17 @@ public final class Queue implements Destination {
     this.deadLetters = this.arguments.get("x-dead-letter-exchange") != null;
     this.expiring = ttlMillis >= 0;
     this.singleActive = Boolean.TRUE.equals(this.arguments.get("x-single-active-consumer"));
-    this.expiresMillis =
-        this.arguments.get("x-expires") instanceof Number n ? Math.max(1, n.longValue()) : -1;
+    this.expiresMillis = longArgument("x-expires", 1);
     if (expiresMillis > 0) {
       lifecycle.schedule(this::checkUnused, expiresMillis);
     }
     // Recovered messages count once they are read back from the store.
     this.readyBytes = storage.bytes();
+  }
+
+  /** A numeric queue argument, at least {@code min}, or -1 when absent (validated at declare). */
+  private long longArgument(String name, long min) {
+    return arguments.get(name) instanceof Number n ? Math.max(min, n.longValue()) : -1;
   }
 
   /**

@@ -700,19 +700,21 @@ final class AmqpChannel implements ChannelMethodHandler {
 
   /** Whether {@link #reserve} would give credit now (a hint for filtering consumers). */
   boolean mayReserve(ChannelConsumer consumer) {
+    return canWrite()
+        && (consumer.noAck() || channelPrefetch <= 0 || channelUnacked.get() < channelPrefetch);
+  }
+
+  /** Whether the channel takes deliveries now: open, flowing, outbox and socket not full. */
+  private boolean canWrite() {
     return state == State.OPEN
         && flowActive
         && outboxSize.get() < OUTBOX_LIMIT
-        && connection.socket().isWritable()
-        && (consumer.noAck() || channelPrefetch <= 0 || channelUnacked.get() < channelPrefetch);
+        && connection.socket().isWritable();
   }
 
   /** Takes channel-wide credit for one delivery to {@code consumer}; queue threads call this. */
   boolean reserve(ChannelConsumer consumer) {
-    if (state != State.OPEN
-        || !flowActive
-        || outboxSize.get() >= OUTBOX_LIMIT
-        || !connection.socket().isWritable()) {
+    if (!canWrite()) {
       return false;
     }
     if (!consumer.noAck()) {

@@ -377,10 +377,7 @@ public final class VirtualHost implements Queue.Lifecycle {
         letter = DeadLetters.letter(queue, l.message(), l.reason(), exchange);
         routes.clear();
         if (exchange.isEmpty()) {
-          Queue q = queues.get(letter.routingKey());
-          if (q != null) {
-            routes.add(q);
-          }
+          routeDefault(letter, routes);
         } else {
           // Internal exchanges take dead letters too: only clients may not publish to them.
           routeThrough(exchanges.get(exchange), letter, routes, null);
@@ -583,10 +580,7 @@ public final class VirtualHost implements Queue.Lifecycle {
   public void route(Message message, Routes queuesOut) throws AmqpException {
     String exchangeName = message.exchange();
     if (exchangeName.isEmpty()) {
-      Queue q = queues.get(message.routingKey());
-      if (q != null) {
-        queuesOut.add(q);
-      }
+      routeDefault(message, queuesOut);
       return;
     }
     Exchange x = exchanges.get(exchangeName);
@@ -600,6 +594,14 @@ public final class VirtualHost implements Queue.Lifecycle {
           resource("exchange", exchangeName));
     }
     routeThrough(x, message, queuesOut, null);
+  }
+
+  /** The default exchange: the queue named by the routing key, if there is one. */
+  private void routeDefault(Message message, Routes out) {
+    Queue q = queues.get(message.routingKey());
+    if (q != null) {
+      out.add(q);
+    }
   }
 
   private void routeThrough(Exchange x, Message message, Routes out, Set<Exchange> visited) {

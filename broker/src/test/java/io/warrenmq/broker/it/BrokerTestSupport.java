@@ -46,7 +46,7 @@ public abstract class BrokerTestSupport {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    EXTERNAL_URI = externalUri(TARGET);
+    EXTERNAL_URI = RabbitMqNode.externalUri(TARGET);
     dataDir = Files.createTempDirectory("warren-it");
     if (EXTERNAL_URI == null) {
       broker = Broker.start(config());
@@ -65,23 +65,6 @@ public abstract class BrokerTestSupport {
       }
       dataDir = null;
     }
-  }
-
-  /**
-   * The broker the tests run against instead of the in-process one: none by default, a private
-   * RabbitMQ node for {@code rabbitmq} (the tests are skipped when RabbitMQ is not installed), or
-   * any AMQP URI.
-   */
-  static String externalUri(String target) {
-    if (target == null || target.isBlank()) {
-      return null;
-    }
-    if (!target.equals(RabbitMqNode.AUTO)) {
-      return target;
-    }
-    URI node = RabbitMqNode.uri();
-    org.junit.jupiter.api.Assumptions.assumeTrue(node != null, RabbitMqNode::unavailable);
-    return node.toString();
   }
 
   /** Stops the broker without deleting its data directory, for restart tests. */

@@ -30,6 +30,23 @@ public final class RabbitMqNode {
 
   private RabbitMqNode() {}
 
+  /**
+   * The broker a test class runs against instead of its in-process one, from {@code
+   * warren.test.uri}: none (null) by default, this node for {@value #AUTO} — the class is skipped
+   * with the reason when it cannot run — or any AMQP URI as given.
+   */
+  public static String externalUri(String target) {
+    if (target == null || target.isBlank()) {
+      return null;
+    }
+    if (!target.equals(AUTO)) {
+      return target;
+    }
+    URI node = uri();
+    org.junit.jupiter.api.Assumptions.assumeTrue(node != null, RabbitMqNode::unavailable);
+    return node.toString();
+  }
+
   /** Whether {@code rabbitmq-server} is installed here. */
   public static boolean installed() {
     return Files.isExecutable(BIN.resolve("rabbitmq-server"));

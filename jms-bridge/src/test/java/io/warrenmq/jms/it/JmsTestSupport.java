@@ -46,29 +46,13 @@ public abstract class JmsTestSupport {
 
   @BeforeAll
   static void startBroker() throws Exception {
-    EXTERNAL_URI = externalUri();
+    EXTERNAL_URI = RabbitMqNode.externalUri(TARGET);
     dataDir = Files.createTempDirectory("warren-jms-it");
     if (EXTERNAL_URI == null) {
       broker =
           Broker.start(
               BrokerConfig.defaults().withHost("127.0.0.1").withPort(0).withDataDir(dataDir));
     }
-  }
-
-  /**
-   * The broker to run against instead of the in-process one: none by default, a private RabbitMQ
-   * node for {@code rabbitmq} (skipped when RabbitMQ is not installed), or any AMQP URI.
-   */
-  private static String externalUri() {
-    if (TARGET == null || TARGET.isBlank()) {
-      return null;
-    }
-    if (!TARGET.equals(RabbitMqNode.AUTO)) {
-      return TARGET;
-    }
-    URI node = RabbitMqNode.uri();
-    org.junit.jupiter.api.Assumptions.assumeTrue(node != null, RabbitMqNode::unavailable);
-    return node.toString();
   }
 
   @AfterAll
