@@ -105,6 +105,19 @@ public final class Message extends AbstractReferenceCounted {
     return p;
   }
 
+  /**
+   * Whether the message may carry any of the properties whose flag bits (AMQP 0-9-1 §4.2.6.1) are
+   * in {@code propertyFlags}: false only when its encoded flags say it carries none of them, so
+   * that a caller can skip decoding. Decoded properties are looked at directly, as cheaply.
+   */
+  public boolean mayHave(int propertyFlags) {
+    if (properties != null) {
+      return true;
+    }
+    ByteBuf e = encodedProperties;
+    return e.readableBytes() < 2 || (e.getUnsignedShort(e.readerIndex()) & propertyFlags) != 0;
+  }
+
   /** The encoded property flags and list, as they go on the wire. Not to be released. */
   public ByteBuf encodedProperties() {
     ByteBuf e = encodedProperties;

@@ -26,7 +26,6 @@ import io.warrenmq.broker.protocol.AmqpMethod.ConnectionUpdateSecret;
 import io.warrenmq.broker.protocol.ConnectionMethodHandler;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.protocol.UnknownMethodException;
-import io.warrenmq.broker.queue.BackpressureListener;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.security.Authenticator;
 import io.warrenmq.broker.transport.Frame;
@@ -51,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * close-ok before closing the socket. Once closing, every frame but close and close-ok is dropped.
  */
 public final class AmqpConnection extends ChannelInboundHandlerAdapter
-    implements ConnectionMethodHandler, BackpressureListener {
+    implements ConnectionMethodHandler, io.warrenmq.broker.channel.Owner {
 
   static final System.Logger LOG = System.getLogger("io.warrenmq.broker.connection");
 
@@ -434,18 +433,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   @Override
   public void connectionOpen(ConnectionOpen m) throws AmqpException {
     expect(State.AWAITING_OPEN, m);
-    VirtualHost v = broker.vhosts().get(m.virtualHost());
-    if (v == null) {
-      throw AmqpException.connection(ReplyCode.NOT_ALLOWED, "vhost %s not found", m.virtualHost());
-    }
-    if (!broker.authenticator().mayAccess(user, m.virtualHost())) {
-      throw AmqpException.connection(
-          ReplyCode.ACCESS_REFUSED,
-          "access to vhost '%s' refused for user '%s'",
-          m.virtualHost(),
-          user);
-    }
-    vhost = v;
+    vhost = broker.openVhost(user, m.virtualHost());
     state = State.OPEN;
     handshakeTimeout.cancel(false);
     send(0, new AmqpMethod.ConnectionOpenOk(""));
@@ -561,7 +549,8 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   }
 
   /** A channel published a message; during an alarm this blocks the connection. */
-  void published() {
+  @Override
+  public void published() {
     published = true;
     if (broker.memoryAlarm() && (blockers & BLOCKED_BY_ALARM) == 0) {
       setBlocker(BLOCKED_BY_ALARM, true);
@@ -569,7 +558,8 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   }
 
   /** A queue's backlog is over its bound: stop reading until it drains. */
-  void backlogged(Queue queue) {
+  @Override
+  public void backlogged(Queue queue) {
     if (backlogged.add(queue)) {
       setBlocker(BLOCKED_BY_BACKLOG, true);
     }
@@ -633,7 +623,8 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     return broker;
   }
 
-  String user() {
+  @Override
+  public String user() {
     return user;
   }
 

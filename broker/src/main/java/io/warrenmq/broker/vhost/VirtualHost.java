@@ -382,13 +382,14 @@ public final class VirtualHost implements Queue.Lifecycle {
           // Internal exchanges take dead letters too: only clients may not publish to them.
           routeThrough(exchanges.get(exchange), letter, routes, null);
         }
+        // A cycle is broken unless a client rejected the message (RabbitMQ).
+        Message sent = letter;
         boolean rejected = l.reason().equals(Queue.DeadLetter.REJECTED);
-        for (Destination d : routes.destinations()) {
-          Queue target = (Queue) d;
-          if (rejected || !DeadLetters.cycle(letter, target)) {
-            target.enqueue(letter, null);
-          }
-        }
+        enqueue(
+            letter,
+            routes.destinations(),
+            Publisher.NONE,
+            rejected ? null : target -> DeadLetters.cycle(sent, target));
       } finally {
         l.message().release();
         if (letter != null) {
@@ -578,10 +579,23 @@ public final class VirtualHost implements Queue.Lifecycle {
    * @throws AmqpException 404 when the exchange does not exist, 403 when it is internal
    */
   public void route(Message message, Routes queuesOut) throws AmqpException {
-    String exchangeName = message.exchange();
-    if (exchangeName.isEmpty()) {
+    Exchange x = checkPublishable(message.exchange());
+    if (x == null) {
       routeDefault(message, queuesOut);
-      return;
+    } else {
+      routeThrough(x, message, queuesOut, null);
+    }
+  }
+
+  /**
+   * Whether clients may publish to {@code exchangeName}: it exists and is not internal.
+   *
+   * @return the exchange, or null for the default exchange
+   * @throws AmqpException 404 when the exchange does not exist, 403 when it is internal
+   */
+  public Exchange checkPublishable(String exchangeName) throws AmqpException {
+    if (exchangeName.isEmpty()) {
+      return null;
     }
     Exchange x = exchanges.get(exchangeName);
     if (x == null) {
@@ -593,7 +607,50 @@ public final class VirtualHost implements Queue.Lifecycle {
           "cannot publish to internal %s",
           resource("exchange", exchangeName));
     }
-    routeThrough(x, message, queuesOut, null);
+    return x;
+  }
+
+  /** What one publish did: how many queues took the message, and whether a full one refused it. */
+  public record Published(int queues, boolean rejected) {}
+
+  /**
+   * basic.publish's core: routes {@code message} and enqueues it on every queue it reaches.
+   *
+   * @param routes scratch space, cleared first
+   * @throws AmqpException 404 when the exchange does not exist, 403 when it is internal
+   */
+  public Published publish(Message message, Routes routes, Publisher publisher)
+      throws AmqpException {
+    routes.clear();
+    route(message, routes);
+    return enqueue(message, routes.destinations(), publisher, null);
+  }
+
+  private static Published enqueue(
+      Message message,
+      List<Destination> targets,
+      Publisher publisher,
+      java.util.function.Predicate<Queue> skip) {
+    if (targets.isEmpty()) {
+      return new Published(0, false);
+    }
+    publisher.routed(message, targets.size());
+    // Only a publisher that can pause waits for a backlog to drain.
+    Publisher waiter = publisher == Publisher.NONE ? null : publisher;
+    boolean rejected = false;
+    for (int i = 0; i < targets.size(); i++) {
+      Queue q = (Queue) targets.get(i);
+      if (skip != null && skip.test(q)) {
+        continue;
+      }
+      Queue.Enqueued result = q.enqueue(message, waiter);
+      if (result.backlogged()) {
+        publisher.backlogged(q);
+      } else if (result == Queue.Enqueued.REJECTED) {
+        rejected = true;
+      }
+    }
+    return new Published(targets.size(), rejected);
   }
 
   /** The default exchange: the queue named by the routing key, if there is one. */

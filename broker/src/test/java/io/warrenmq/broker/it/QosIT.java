@@ -201,4 +201,53 @@ class QosIT extends MessagingSupport {
     assertEquals(1, readyCount(queue));
     assertEquals(List.of(), List.copyOf(deliveries));
   }
+
+  @Test
+  void aNoAckConsumerIsNotLimitedByPrefetch() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String queue = declareQueue(channel);
+    channel.basicQos(1, false);
+    channel.basicQos(1, true);
+    publish(channel, queue, "0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+    BlockingQueue<Delivery> deliveries = consume(channel, queue, true);
+
+    assertEquals(
+        List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), nextBodies(deliveries, 10));
+    assertEquals(0, readyCount(queue));
+  }
+
+  @Test
+  void consumersWithCreditAreServedInTurn() throws Exception {
+    Connection connection = newConnection();
+    Channel publisher = connection.createChannel();
+    String queue = declareQueue(publisher);
+    List<AtomicInteger> counts = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Channel c = connection.createChannel();
+      c.basicQos(10);
+      AtomicInteger count = new AtomicInteger();
+      counts.add(count);
+      c.basicConsume(
+          queue,
+          false,
+          (tag, d) -> {
+            count.incrementAndGet();
+            c.basicAck(d.getEnvelope().getDeliveryTag(), false);
+          },
+          tag -> {});
+    }
+
+    for (int i = 0; i < 30; i++) {
+      publish(publisher, queue, Integer.toString(i));
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(TIMEOUT_SECONDS))
+        .until(() -> counts.stream().mapToInt(AtomicInteger::get).sum() == 30);
+    // Each had credit all along: strict round-robin gives each a third.
+    for (AtomicInteger count : counts) {
+      assertEquals(10, count.get());
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.warrenmq.broker.it;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -185,5 +186,40 @@ class TransactionIT extends MessagingSupport {
     channel.txCommit();
 
     assertTrue(channel.isOpen());
+  }
+
+  @Test
+  void aMandatoryPublishWhoseQueueIsDeletedBeforeCommitIsReturnedAtCommit() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String queue = declareQueue(channel);
+    java.util.concurrent.BlockingQueue<String> returned =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    channel.addReturnListener(r -> returned.add(r.getReplyText() + " " + r.getRoutingKey()));
+    channel.txSelect();
+
+    channel.basicPublish("", queue, true, null, "late".getBytes(UTF_8));
+    Channel other = newConnection().createChannel();
+    other.queueDelete(queue);
+    channel.txCommit();
+
+    assertEquals(
+        "NO_ROUTE " + queue,
+        returned.poll(TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS),
+        "routing happens at commit, when the queue is gone");
+  }
+
+  @Test
+  void aPublishInATransactionReachesAQueueBoundBeforeTheCommit() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String queue = declareQueue(channel);
+    channel.exchangeDeclare("tx.late.binding", "direct", false, true, null);
+    channel.txSelect();
+
+    channel.basicPublish("tx.late.binding", "k", null, "routed at commit".getBytes(UTF_8));
+    Channel other = newConnection().createChannel();
+    other.queueBind(queue, "tx.late.binding", "k");
+    channel.txCommit();
+
+    await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> readyCount(queue) == 1);
   }
 }

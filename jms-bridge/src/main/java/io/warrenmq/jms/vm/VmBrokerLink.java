@@ -2,6 +2,7 @@ package io.warrenmq.jms.vm;
 
 import io.warrenmq.broker.Broker;
 import io.warrenmq.broker.LocalBrokers;
+import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.security.Authenticator;
@@ -30,7 +31,7 @@ import java.util.function.Consumer;
  * <p>Threads: the application's, which call the broker's core directly, and a small pool of daemon
  * threads on which each session's deliveries and confirms run in order.
  */
-public final class VmBrokerLink implements BrokerLink {
+public final class VmBrokerLink implements BrokerLink, io.warrenmq.broker.channel.Owner {
 
   private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -97,20 +98,12 @@ public final class VmBrokerLink implements BrokerLink {
           "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details"
               + " see the broker logfile.");
     }
-    VirtualHost vhost = broker.vhosts().get(vhostName);
-    if (vhost == null) {
+    VirtualHost vhost;
+    try {
+      vhost = broker.openVhost(login, vhostName);
+    } catch (AmqpException e) {
       throw new LinkException(
-          "cannot connect to broker '"
-              + name
-              + "': NOT_ALLOWED - vhost "
-              + vhostName
-              + " not found",
-          ReplyCode.NOT_ALLOWED.code(),
-          null);
-    }
-    if (!broker.authenticator().mayAccess(login, vhostName)) {
-      throw refused(
-          "ACCESS_REFUSED - access to vhost '" + vhostName + "' refused for user '" + login + "'");
+          "cannot connect to broker '" + name + "': " + e.text(), e.code().code(), e);
     }
     VmBrokerLink link = new VmBrokerLink(broker, vhost, login);
     if (!LocalBrokers.whenClosed(broker, link.brokerClosing)) {
@@ -220,9 +213,14 @@ public final class VmBrokerLink implements BrokerLink {
     return vhost;
   }
 
-  String user() {
+  @Override
+  public String user() {
     return user;
   }
+
+  /** In-VM publishers are not paused by a queue's backlog: the queue pages instead. */
+  @Override
+  public void backlogDrained(Queue queue) {}
 
   void ownExclusiveQueue(Queue q) {
     exclusiveQueues.add(q);

@@ -1,4 +1,4 @@
-package io.warrenmq.broker.session;
+package io.warrenmq.broker.channel;
 
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.ReplyCode;
@@ -14,19 +14,15 @@ import java.util.Map;
  * A channel's delivered, unacknowledged messages by delivery tag, in tag order. Tags only grow, so
  * insertion order is tag order and "everything up to N" is a walk from the head.
  */
-final class UnackedDeliveries {
+final class Unacked {
 
   /** One unacknowledged delivery; {@code consumer} is null for basic.get. */
-  record Unacked(long tag, ChannelConsumer consumer, Queue queue, QueueEntry entry) {}
+  record Delivery(long tag, Consumer consumer, Queue queue, QueueEntry entry) {}
 
-  private final LinkedHashMap<Long, Unacked> byTag = new LinkedHashMap<>();
+  private final LinkedHashMap<Long, Delivery> byTag = new LinkedHashMap<>();
 
-  void add(Unacked u) {
-    byTag.put(u.tag(), u);
-  }
-
-  int size() {
-    return byTag.size();
+  void add(Delivery d) {
+    byTag.put(d.tag(), d);
   }
 
   /**
@@ -35,7 +31,7 @@ final class UnackedDeliveries {
    *
    * @throws AmqpException 406 when the tag is not outstanding, as RabbitMQ answers
    */
-  List<Unacked> take(long tag, boolean multiple) throws AmqpException {
+  List<Delivery> take(long tag, boolean multiple) throws AmqpException {
     if (multiple && tag == 0) {
       return takeAll();
     }
@@ -45,10 +41,10 @@ final class UnackedDeliveries {
     if (!multiple) {
       return List.of(byTag.remove(tag));
     }
-    List<Unacked> taken = new ArrayList<>();
-    Iterator<Map.Entry<Long, Unacked>> it = byTag.entrySet().iterator();
+    List<Delivery> taken = new ArrayList<>();
+    Iterator<Map.Entry<Long, Delivery>> it = byTag.entrySet().iterator();
     while (it.hasNext()) {
-      Map.Entry<Long, Unacked> e = it.next();
+      Map.Entry<Long, Delivery> e = it.next();
       if (e.getKey() > tag) {
         break;
       }
@@ -58,23 +54,23 @@ final class UnackedDeliveries {
     return taken;
   }
 
-  List<Unacked> takeAll() {
-    List<Unacked> all = new ArrayList<>(byTag.values());
+  List<Delivery> takeAll() {
+    List<Delivery> all = new ArrayList<>(byTag.values());
     byTag.clear();
     return all;
   }
 
   /** Puts deliveries back (tx.rollback), keeping tag order. */
-  void restore(List<Unacked> deliveries) {
+  void restore(List<Delivery> deliveries) {
     if (deliveries.isEmpty()) {
       return;
     }
-    List<Unacked> merged = new ArrayList<>(byTag.values());
+    List<Delivery> merged = new ArrayList<>(byTag.values());
     merged.addAll(deliveries);
     merged.sort((a, b) -> Long.compare(a.tag(), b.tag()));
     byTag.clear();
-    for (Unacked u : merged) {
-      byTag.put(u.tag(), u);
+    for (Delivery d : merged) {
+      byTag.put(d.tag(), d);
     }
   }
 }

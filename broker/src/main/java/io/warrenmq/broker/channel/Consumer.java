@@ -1,38 +1,45 @@
-package io.warrenmq.broker.session;
+package io.warrenmq.broker.channel;
 
 import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.protocol.AmqpException;
+import io.warrenmq.broker.protocol.LongString;
+import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueConsumer;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.selector.JmsSelector;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * An AMQP consumer (basic.consume) as its queue sees it. Credit is the consumer's own prefetch and
- * its channel's shared one; both are atomic because the queue's dispatching thread takes credit
- * while the channel's event loop gives it back on acks.
+ * A consumer (basic.consume) as its queue sees it. Credit is the consumer's own prefetch and its
+ * channel's shared one; both are atomic because the queue's dispatching thread takes credit while
+ * the channel's thread gives it back on acks.
  */
-final class ChannelConsumer implements QueueConsumer {
+public final class Consumer implements QueueConsumer {
 
-  private final AmqpChannel channel;
+  private final Channel channel;
   private final String tag;
   private final Queue queue;
   private final boolean noAck;
   private final int prefetch;
   private final int priority;
   private final Predicate<Message> filter;
+  private final Object attachment;
   private final AtomicInteger unacked = new AtomicInteger();
   private volatile boolean starved;
   private volatile boolean cancelled;
 
-  ChannelConsumer(
-      AmqpChannel channel,
+  Consumer(
+      Channel channel,
       String tag,
       Queue queue,
       boolean noAck,
       int prefetch,
       int priority,
-      Predicate<Message> filter) {
+      Predicate<Message> filter,
+      Object attachment) {
     this.channel = channel;
     this.tag = tag;
     this.queue = queue;
@@ -40,11 +47,7 @@ final class ChannelConsumer implements QueueConsumer {
     this.prefetch = prefetch;
     this.priority = priority;
     this.filter = filter;
-  }
-
-  @Override
-  public Predicate<Message> filter() {
-    return filter;
+    this.attachment = attachment;
   }
 
   @Override
@@ -62,8 +65,22 @@ final class ChannelConsumer implements QueueConsumer {
     return noAck;
   }
 
-  Queue queue() {
+  @Override
+  public Predicate<Message> filter() {
+    return filter;
+  }
+
+  public Queue queue() {
     return queue;
+  }
+
+  /** What the adapter gave {@link Channel#consume} to find its client-side consumer by. */
+  public Object attachment() {
+    return attachment;
+  }
+
+  public boolean cancelled() {
+    return cancelled;
   }
 
   @Override
@@ -76,16 +93,15 @@ final class ChannelConsumer implements QueueConsumer {
     // failure, a wake-up could fall between the look and the flag and be lost, and a queue with a
     // backlog — which dispatches only when woken — would stall for good.
     starved = true;
-    if (!noAck && prefetch > 0) {
+    // A no-ack consumer is limited by nothing but its connection (RabbitMQ ignores its prefetch).
+    if (!noAck) {
       int n;
       do {
         n = unacked.get();
-        if (n >= prefetch) {
+        if (prefetch > 0 && n >= prefetch) {
           return false;
         }
       } while (!unacked.compareAndSet(n, n + 1));
-    } else if (!noAck) {
-      unacked.incrementAndGet();
     }
     if (!channel.reserve(this)) {
       if (!noAck) {
@@ -118,7 +134,7 @@ final class ChannelConsumer implements QueueConsumer {
     channel.consumerCancelledByQueue(this);
   }
 
-  /** One of this consumer's deliveries was settled or returned: credit comes back. */
+  /** One of this consumer's deliveries was settled or given back: its credit comes back. */
   void settled() {
     if (!noAck) {
       unacked.decrementAndGet();
@@ -137,7 +153,34 @@ final class ChannelConsumer implements QueueConsumer {
     cancelled = true;
   }
 
-  boolean cancelled() {
-    return cancelled;
+  // ------------------------------------------------------------------ basic.consume arguments
+
+  /** The consumer argument {@code x-priority}: higher goes first; 0 by default. */
+  static int priority(Map<String, Object> arguments) {
+    Object p = arguments.get("x-priority");
+    return p instanceof Number n ? n.intValue() : 0;
+  }
+
+  /** The consumer's JMS selector ({@code x-filter-jms-selector}), or null to take everything. */
+  static JmsSelector selector(Map<String, Object> arguments) throws AmqpException {
+    Object v = arguments.get(JmsSelector.ARGUMENT);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof LongString) && !(v instanceof String)) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED,
+          "invalid arg '%s' for consumer: must be a string",
+          JmsSelector.ARGUMENT);
+    }
+    String text = v.toString();
+    if (text.isBlank()) {
+      return null;
+    }
+    try {
+      return JmsSelector.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw AmqpException.of(ReplyCode.PRECONDITION_FAILED, "%s", e.getMessage());
+    }
   }
 }

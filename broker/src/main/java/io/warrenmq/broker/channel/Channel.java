@@ -1,0 +1,689 @@
+package io.warrenmq.broker.channel;
+
+import io.netty.util.internal.PlatformDependent;
+import io.warrenmq.broker.channel.Confirms.Confirm;
+import io.warrenmq.broker.channel.Transaction.Publish;
+import io.warrenmq.broker.channel.Transaction.Settle;
+import io.warrenmq.broker.channel.Unacked.Delivery;
+import io.warrenmq.broker.exchange.Routes;
+import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.protocol.AmqpException;
+import io.warrenmq.broker.protocol.BasicProperties;
+import io.warrenmq.broker.protocol.ReplyCode;
+import io.warrenmq.broker.queue.Queue;
+import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.selector.JmsSelector;
+import io.warrenmq.broker.store.SyncListener;
+import io.warrenmq.broker.vhost.Publisher;
+import io.warrenmq.broker.vhost.VirtualHost;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One channel's semantics, whatever carries them: consumers and prefetch credit, unacknowledged
+ * deliveries, publisher confirms, transactions and direct reply-to (RabbitMQ's {@code
+ * rabbit_channel}, which also serves its in-VM clients). Errors are thrown as {@link
+ * AmqpException}s with RabbitMQ's codes and texts; the adapter closes what they say to close, then
+ * calls {@link #close()}.
+ *
+ * <p><b>Threads.</b> Client calls — publish, consume, settle, transactions — may come from any
+ * thread, one or several (the AMQP adapter calls from its event loop only; in-VM, application
+ * threads and listeners). Channel state is guarded by this object's monitor, uncontended on the
+ * AMQP path. A queue never takes it: queues reach the channel only through {@link Consumer#reserve}
+ * (atomic credit) and {@link Consumer#deliver} (the outbox, a multi-producer queue), so the lock
+ * order is always channel, then queue. The outbox is drained on the <em>delivery executor</em>,
+ * which assigns delivery tags and hands deliveries to the {@link DeliverySink} in order; confirms
+ * are sent from the <em>confirm executor</em> (in-VM a different one: a listener that publishes and
+ * waits for its confirm must not wait for itself).
+ *
+ * <p><b>Costs.</b> A publish routes and enqueues under the monitor (so confirm sequence numbers
+ * follow enqueue order); a delivery takes two atomic credit operations on the queue's thread, one
+ * outbox hop, and the monitor once on the delivery executor.
+ */
+public final class Channel {
+
+  /** Deliveries handed over but not yet written; beyond this a channel takes no more credit. */
+  private static final int OUTBOX_LIMIT = 1024;
+
+  /** Property flag bits (AMQP 0-9-1 §4.2.6.1) checked before decoding properties. */
+  private static final int REPLY_TO_FLAG = 1 << 9;
+
+  private static final int USER_ID_FLAG = 1 << 4;
+
+  /** basic.get's answer, written by the adapter before a no-ack message is settled. */
+  public interface GetHandler {
+    void got(long deliveryTag, QueueEntry entry, int messageCount);
+  }
+
+  private record Pending(Consumer consumer, QueueEntry entry) {}
+
+  private final VirtualHost vhost;
+  private final Services services;
+  private final Owner owner;
+  private final DeliverySink sink;
+  private final Executor deliveries;
+  private final Executor confirmExecutor;
+  private final Map<String, Consumer> consumers = new ConcurrentHashMap<>();
+  private final java.util.Queue<Pending> outbox = PlatformDependent.newMpscQueue();
+  private final AtomicInteger outboxSize = new AtomicInteger();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Credit credit = new Credit();
+  private final java.util.Queue<Long> settledEarly = PlatformDependent.newMpscQueue();
+  private final AtomicBoolean confirmsScheduled = new AtomicBoolean();
+  private final PublishHooks hooks = new PublishHooks();
+  private volatile boolean open = true;
+
+  // Guarded by this object's monitor.
+  private final Unacked unacked = new Unacked();
+  private final Routes routes = new Routes();
+  private int consumerPrefetch;
+  private long deliveryTag;
+  private final DirectReplyTo replyTo;
+  private Confirms confirms;
+  private Transaction tx;
+  private long publishing;
+
+  /**
+   * @param owner the connection: its identity owns exclusive queues
+   * @param deliveries runs deliveries in order (AMQP: the event loop)
+   * @param confirms runs confirms in order (AMQP: the event loop)
+   */
+  public Channel(
+      VirtualHost vhost,
+      Services services,
+      Owner owner,
+      DeliverySink sink,
+      Executor deliveries,
+      Executor confirms) {
+    this.vhost = vhost;
+    this.services = services;
+    this.owner = owner;
+    this.sink = sink;
+    this.deliveries = deliveries;
+    this.confirmExecutor = confirms;
+    this.replyTo = new DirectReplyTo(vhost, services.queueBacklogBytes());
+  }
+
+  public boolean isOpen() {
+    return open;
+  }
+
+  public VirtualHost vhost() {
+    return vhost;
+  }
+
+  // ------------------------------------------------------------------ publishing
+
+  /**
+   * basic.publish: checks the properties, then routes and enqueues — or, in a transaction, holds
+   * the message until commit. Takes over the caller's reference to {@code message}.
+   *
+   * @return the publish's confirm sequence number, 0 when confirms are off
+   */
+  public long publish(Message message, boolean mandatory) throws AmqpException {
+    Message msg = message;
+    try {
+      msg = checkProperties(msg);
+      owner.published();
+      synchronized (this) {
+        if (!open) {
+          return 0;
+        }
+        if (tx != null) {
+          vhost.checkPublishable(msg.exchange());
+          msg.retain();
+          tx.publish(msg, mandatory);
+          return 0;
+        }
+        long seq = confirms == null ? 0 : confirms.next();
+        publishing = seq;
+        VirtualHost.Published p = vhost.publish(msg, routes, hooks);
+        if (p.queues() == 0 && mandatory) {
+          sink.returned(msg);
+        }
+        if (confirms != null) {
+          if (p.rejected()) {
+            confirms.rejected(seq);
+          }
+          if (p.queues() > 0 && msg.storeId() != 0) {
+            confirms.awaitSync(seq);
+          }
+        }
+        return seq;
+      }
+    } finally {
+      msg.release();
+    }
+  }
+
+  /** What the channel learns while the virtual host publishes; runs under the monitor. */
+  private final class PublishHooks implements Publisher {
+    @Override
+    public void routed(Message message, int queues) {
+      if (confirms != null && message.persistent()) {
+        message.watchSettlement(new EarlyConfirm(publishing, queues));
+      }
+    }
+
+    @Override
+    public void backlogged(Queue queue) {
+      owner.backlogged(queue);
+    }
+
+    @Override
+    public void backlogDrained(Queue queue) {
+      owner.backlogDrained(queue);
+    }
+  }
+
+  /**
+   * Refuses a user_id that is not the publisher's own (RabbitMQ's validated user-id) and rewrites a
+   * direct reply-to address. Properties are decoded only when their flags say these are present.
+   */
+  private Message checkProperties(Message msg) throws AmqpException {
+    if (!msg.mayHave(REPLY_TO_FLAG | USER_ID_FLAG)) {
+      return msg;
+    }
+    BasicProperties p = msg.properties();
+    if (p.userId() != null && !p.userId().equals(owner.user())) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED,
+          "user_id property set to '%s' but authenticated user was '%s'",
+          p.userId(),
+          owner.user());
+    }
+    if (VirtualHost.REPLY_TO.equals(p.replyTo())) {
+      synchronized (this) {
+        return replyTo.address(msg, p);
+      }
+    }
+    return msg;
+  }
+
+  // ------------------------------------------------------------------ confirms
+
+  /** confirm.select. */
+  public synchronized void confirmSelect() throws AmqpException {
+    if (tx != null) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED, "cannot switch from tx to confirm mode");
+    }
+    if (confirms == null) {
+      confirms = new Confirms();
+    }
+  }
+
+  /**
+   * The end of a batch of publishes (a read from the socket, or one in-VM publish): asks the store
+   * for one sync covering every persistent message the batch published, and sends what can be
+   * confirmed now — here when {@code onConfirmExecutor}, else from the confirm executor.
+   */
+  public void publishBatchDone(boolean onConfirmExecutor) {
+    long upTo;
+    synchronized (this) {
+      if (confirms == null) {
+        return;
+      }
+      upTo = confirms.syncToRequest();
+    }
+    if (upTo > 0) {
+      services.whenSynced(failure -> confirmExecutor.execute(() -> synced(upTo, failure)));
+    }
+    if (onConfirmExecutor) {
+      sendConfirms();
+    } else {
+      scheduleConfirms();
+    }
+  }
+
+  private void scheduleConfirms() {
+    if (confirmsScheduled.compareAndSet(false, true)) {
+      confirmExecutor.execute(this::sendConfirms);
+    }
+  }
+
+  /** On the confirm executor: sends every confirm that is due, then flushes. */
+  private void sendConfirms() {
+    confirmsScheduled.set(false);
+    List<Confirm> out = Confirms.newList();
+    synchronized (this) {
+      if (!open || confirms == null) {
+        settledEarly.clear();
+        return;
+      }
+      for (Long seq = settledEarly.poll(); seq != null; seq = settledEarly.poll()) {
+        confirms.settledEarly(seq, out);
+      }
+      confirms.confirmable(out);
+    }
+    emit(out);
+  }
+
+  /** On the confirm executor: the store synced everything up to {@code upTo}, or failed to. */
+  private void synced(long upTo, Throwable failure) {
+    List<Confirm> out = Confirms.newList();
+    synchronized (this) {
+      if (!open) {
+        return;
+      }
+      confirms.synced(upTo, failure != null, out);
+    }
+    emit(out);
+  }
+
+  private void emit(List<Confirm> out) {
+    if (out.isEmpty() || !open) {
+      return;
+    }
+    for (Confirm c : out) {
+      sink.confirmed(c.sequence(), c.multiple(), c.ack());
+    }
+    sink.flush();
+  }
+
+  /**
+   * A persistent message every queue has settled (a consumer acknowledged it) needs the disk no
+   * more: as RabbitMQ does, it is confirmed at once rather than after the next sync. With consumers
+   * that keep up, most confirms then wait for no fsync at all.
+   */
+  private final class EarlyConfirm extends AtomicInteger implements Message.Settlement {
+    private static final long serialVersionUID = 1L;
+    private final long sequence;
+
+    EarlyConfirm(long sequence, int queues) {
+      super(queues);
+      this.sequence = sequence;
+    }
+
+    @Override
+    public void settledByQueue() {
+      if (decrementAndGet() == 0) {
+        settledEarly.add(sequence);
+        scheduleConfirms();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  /** tx.select. */
+  public synchronized void txSelect() throws AmqpException {
+    if (confirms != null) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED, "cannot switch from confirm to tx mode");
+    }
+    if (tx == null) {
+      tx = new Transaction();
+    }
+  }
+
+  /**
+   * tx.commit: routes and enqueues the held publishes (a mandatory one that reaches no queue now is
+   * returned), then applies the held acknowledgements. {@code durable} hears once the persistent
+   * messages are on disk — at once when there are none — since commit-ok promises that.
+   */
+  public void txCommit(SyncListener durable) throws AmqpException {
+    List<Settle> settles;
+    boolean persisted = false;
+    synchronized (this) {
+      checkTransactional();
+      settles = tx.takeSettles();
+      for (Publish p : tx.takePublishes()) {
+        Message msg = p.message();
+        try {
+          VirtualHost.Published result;
+          try {
+            publishing = 0;
+            result = vhost.publish(msg, routes, hooks);
+          } catch (AmqpException exchangeGone) {
+            result = new VirtualHost.Published(0, false);
+          }
+          if (result.queues() == 0 && p.mandatory()) {
+            sink.returned(msg);
+          }
+          persisted |= msg.storeId() != 0;
+        } finally {
+          msg.release();
+        }
+      }
+    }
+    for (Settle s : settles) {
+      settle(s.deliveries(), s.ack(), s.requeue());
+    }
+    if (persisted) {
+      services.whenSynced(durable);
+    } else {
+      durable.synced(null);
+    }
+  }
+
+  /** tx.rollback: drops the held publishes; held acknowledgements are unacked again. */
+  public synchronized void txRollback() throws AmqpException {
+    checkTransactional();
+    unacked.restore(tx.discard());
+  }
+
+  private void checkTransactional() throws AmqpException {
+    if (tx == null) {
+      throw AmqpException.of(ReplyCode.PRECONDITION_FAILED, "channel is not transactional");
+    }
+  }
+
+  // ------------------------------------------------------------------ consuming
+
+  /** basic.qos: per-consumer prefetch for later consumers, or the channel's shared one. */
+  public void qos(int prefetchCount, boolean global) {
+    if (global) {
+      credit.limit(prefetchCount);
+    } else {
+      synchronized (this) {
+        consumerPrefetch = prefetchCount;
+      }
+    }
+    creditReturned();
+  }
+
+  /**
+   * basic.consume. Arguments: {@code x-priority}, and {@code x-filter-jms-selector} (a JMS selector
+   * the queue filters by). The consume-ok may be sent when this returns: deliveries reach the sink
+   * only later, from the delivery executor.
+   *
+   * @param tag the consumer tag, or empty for a generated one
+   * @param attachment the adapter's own object for this consumer ({@link Consumer#attachment()})
+   */
+  public Consumer consume(
+      String queueName,
+      String tag,
+      boolean noAck,
+      boolean exclusive,
+      Map<String, Object> arguments,
+      Object attachment)
+      throws AmqpException {
+    String consumerTag = tag.isEmpty() ? "amq.ctag-" + DirectReplyTo.token() : tag;
+    int priority = Consumer.priority(arguments);
+    JmsSelector selector = Consumer.selector(arguments);
+    Consumer consumer;
+    synchronized (this) {
+      if (consumers.containsKey(consumerTag)) {
+        throw AmqpException.connection(
+            ReplyCode.NOT_ALLOWED, "attempt to reuse consumer tag '%s'", consumerTag);
+      }
+      Queue q =
+          queueName.equals(VirtualHost.REPLY_TO)
+              ? replyTo.open(noAck)
+              : vhost.queue(queueName, owner);
+      consumer =
+          new Consumer(
+              this, consumerTag, q, noAck, consumerPrefetch, priority, selector, attachment);
+      consumers.put(consumerTag, consumer);
+    }
+    try {
+      consumer.queue().addConsumer(consumer, exclusive);
+    } catch (Queue.ExclusiveConsumerException e) {
+      consumers.remove(consumerTag);
+      throw AmqpException.of(
+          ReplyCode.ACCESS_REFUSED,
+          "%s in exclusive use",
+          vhost.resource("queue", consumer.queue().name()));
+    }
+    return consumer;
+  }
+
+  /** basic.cancel; false when no consumer has that tag. */
+  public boolean cancel(String consumerTag) {
+    Consumer c = consumers.remove(consumerTag);
+    if (c == null) {
+      return false;
+    }
+    c.cancel();
+    c.queue().removeConsumer(c);
+    synchronized (this) {
+      if (replyTo.isQueue(c.queue())) {
+        replyTo.close();
+      }
+    }
+    return true;
+  }
+
+  /** The consumer's queue was deleted: the sink hears it after the deliveries before it. */
+  void consumerCancelledByQueue(Consumer c) {
+    deliveries.execute(
+        () -> {
+          if (consumers.remove(c.tag(), c) && open) {
+            sink.cancelled(c);
+          }
+        });
+  }
+
+  /**
+   * basic.get: hands the queue's next message to {@code handler}, with its delivery tag. A no-ack
+   * message is settled once the handler returns.
+   *
+   * @return false when the queue is empty (or the channel closed meanwhile)
+   */
+  public boolean get(String queueName, boolean noAck, GetHandler handler) throws AmqpException {
+    Queue q = vhost.queue(queueName, owner);
+    QueueEntry entry = q.get(noAck);
+    if (entry == null) {
+      return false;
+    }
+    long tag = 0;
+    synchronized (this) {
+      if (open) {
+        tag = ++deliveryTag;
+        if (!noAck) {
+          unacked.add(new Delivery(tag, null, q, entry));
+        }
+      }
+    }
+    if (tag == 0) {
+      q.requeue(List.of(entry));
+      return false;
+    }
+    handler.got(tag, entry, q.messageCount());
+    if (noAck) {
+      q.settle(entry, false);
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ settling
+
+  /** basic.ack. */
+  public void ack(long tag, boolean multiple) throws AmqpException {
+    settleTags(tag, multiple, true, false);
+  }
+
+  /** basic.nack (basic.reject is a nack of one). */
+  public void nack(long tag, boolean multiple, boolean requeue) throws AmqpException {
+    settleTags(tag, multiple, false, requeue);
+  }
+
+  /** basic.recover: every unacknowledged delivery goes back to its queue. */
+  public void recover(boolean requeue) throws AmqpException {
+    if (!requeue) {
+      throw AmqpException.connection(ReplyCode.NOT_IMPLEMENTED, "requeue=false");
+    }
+    List<Delivery> all;
+    synchronized (this) {
+      all = unacked.takeAll();
+    }
+    settle(all, false, true);
+  }
+
+  private void settleTags(long tag, boolean multiple, boolean ack, boolean requeue)
+      throws AmqpException {
+    List<Delivery> done;
+    synchronized (this) {
+      done = unacked.take(tag, multiple);
+      if (tx != null) {
+        tx.settle(done, ack, requeue);
+        return;
+      }
+    }
+    settle(done, ack, requeue);
+  }
+
+  /**
+   * Acknowledges, drops or requeues deliveries, returns their credit and wakes consumers that were
+   * waiting for it. Requeued messages go back per queue in their original order. Not under the
+   * monitor.
+   */
+  private void settle(List<Delivery> done, boolean ack, boolean requeue) {
+    if (done.isEmpty()) {
+      return;
+    }
+    Map<Queue, List<QueueEntry>> back = requeue && !ack ? new LinkedHashMap<>() : null;
+    for (Delivery d : done) {
+      returnCredit(d);
+      if (back != null) {
+        back.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(d.entry());
+      } else if (ack) {
+        d.queue().settle(d.entry(), true);
+      } else {
+        d.queue().reject(d.entry(), true);
+      }
+    }
+    if (back != null) {
+      back.forEach(Queue::requeue);
+    }
+    creditReturned();
+  }
+
+  private void returnCredit(Delivery d) {
+    if (d.consumer() != null) {
+      d.consumer().settled();
+      credit.giveBack(d.consumer());
+    }
+  }
+
+  /** Credit came back (acks, qos, writability, flow): let starved consumers' queues dispatch. */
+  public void creditReturned() {
+    if (!open) {
+      return;
+    }
+    for (Consumer c : consumers.values()) {
+      c.wakeIfStarved();
+    }
+  }
+
+  // ------------------------------------------------------------------ delivery (any thread)
+
+  /** Whether {@link #reserve} would give credit now (a hint for filtering consumers). */
+  boolean mayReserve(Consumer consumer) {
+    return canWrite() && credit.available(consumer);
+  }
+
+  private boolean canWrite() {
+    return open && outboxSize.get() < OUTBOX_LIMIT && sink.writable();
+  }
+
+  /** Takes channel-wide credit for one delivery to {@code consumer}; queue threads call this. */
+  boolean reserve(Consumer consumer) {
+    if (!canWrite() || !credit.take(consumer)) {
+      return false;
+    }
+    outboxSize.incrementAndGet();
+    return true;
+  }
+
+  /** Queues a delivery for the delivery executor; queue threads call this. */
+  void enqueueDelivery(Consumer consumer, QueueEntry entry) {
+    outbox.offer(new Pending(consumer, entry));
+    scheduleDrain();
+  }
+
+  private void scheduleDrain() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      deliveries.execute(this::drain);
+    }
+  }
+
+  /** On the delivery executor: tags and hands over (or gives back) what the outbox holds. */
+  private void drain() {
+    drainScheduled.set(false);
+    boolean wrote = false;
+    Pending p;
+    while ((p = outbox.poll()) != null) {
+      outboxSize.decrementAndGet();
+      Consumer c = p.consumer();
+      QueueEntry entry = p.entry();
+      long tag = 0;
+      synchronized (this) {
+        if (open && (!c.cancelled() || sink.deliversAfterCancel())) {
+          tag = ++deliveryTag;
+          if (!c.noAck()) {
+            unacked.add(new Delivery(tag, c, c.queue(), entry));
+          }
+        }
+      }
+      if (tag == 0) {
+        giveBack(c, entry);
+        continue;
+      }
+      sink.deliver(c, tag, entry);
+      wrote = true;
+      if (c.noAck()) {
+        c.queue().settle(entry, false);
+      }
+    }
+    if (wrote) {
+      sink.flush();
+    }
+    creditReturned();
+  }
+
+  /** A delivery that could not be handed over goes back to its queue. */
+  private void giveBack(Consumer c, QueueEntry entry) {
+    c.settled();
+    credit.giveBack(c);
+    c.queue().requeue(List.of(entry));
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Lets go of everything: consumers leave their queues, unacknowledged messages go back in order
+   * (redelivered), an open transaction is discarded. Deliveries still in the outbox go back too.
+   */
+  public void close() {
+    List<Delivery> held;
+    synchronized (this) {
+      if (!open) {
+        return;
+      }
+      open = false;
+      if (tx != null) {
+        unacked.restore(tx.discard());
+      }
+      held = unacked.takeAll();
+    }
+    for (Consumer c : consumers.values()) {
+      c.cancel();
+    }
+    // Unacknowledged messages go back before the consumers leave their queues: a single active
+    // consumer's successor then gets them first, in their places, as in RabbitMQ.
+    Map<Queue, List<QueueEntry>> back = new LinkedHashMap<>();
+    for (Delivery d : held) {
+      returnCredit(d);
+      back.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(d.entry());
+    }
+    back.forEach(Queue::requeue);
+    for (Consumer c : consumers.values()) {
+      c.queue().removeConsumer(c);
+    }
+    consumers.clear();
+    synchronized (this) {
+      replyTo.close();
+    }
+    if (!outbox.isEmpty()) {
+      scheduleDrain();
+    }
+  }
+}
