@@ -136,9 +136,10 @@ public final class Channel {
           return 0;
         }
         if (tx != null) {
-          vhost.checkPublishable(msg.exchange());
+          routes.clear();
+          vhost.route(msg, routes);
           msg.retain();
-          tx.publish(msg, mandatory);
+          tx.publish(msg, routes.destinations(), mandatory);
           return 0;
         }
         long seq = confirms == null ? 0 : confirms.next();
@@ -324,9 +325,10 @@ public final class Channel {
   }
 
   /**
-   * tx.commit: routes and enqueues the held publishes (a mandatory one that reaches no queue now is
-   * returned), then applies the held acknowledgements. {@code durable} hears once the persistent
-   * messages are on disk — at once when there are none — since commit-ok promises that.
+   * tx.commit: enqueues the held publishes on the queues they were routed to (a mandatory one whose
+   * queues are all gone is returned), then applies the held acknowledgements. {@code durable} hears
+   * once the persistent messages are on disk — at once when there are none — since commit-ok
+   * promises that.
    */
   public void txCommit(SyncListener durable) throws AmqpException {
     List<Settle> settles;
@@ -337,13 +339,8 @@ public final class Channel {
       for (Publish p : tx.takePublishes()) {
         Message msg = p.message();
         try {
-          VirtualHost.Published result;
-          try {
-            publishing = 0;
-            result = vhost.publish(msg, routes, hooks);
-          } catch (AmqpException exchangeGone) {
-            result = new VirtualHost.Published(0, false);
-          }
+          publishing = 0;
+          VirtualHost.Published result = vhost.deliver(msg, p.queues(), hooks);
           if (result.queues() == 0 && p.mandatory()) {
             sink.returned(msg);
           }

@@ -1,6 +1,7 @@
 package io.warrenmq.broker.channel;
 
 import io.warrenmq.broker.channel.Unacked.Delivery;
+import io.warrenmq.broker.exchange.Destination;
 import io.warrenmq.broker.message.Message;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,16 +13,16 @@ import java.util.List;
  */
 final class Transaction {
 
-  record Publish(Message message, boolean mandatory) {}
+  record Publish(Message message, List<Destination> queues, boolean mandatory) {}
 
   record Settle(List<Delivery> deliveries, boolean ack, boolean requeue) {}
 
   private final List<Publish> publishes = new ArrayList<>();
   private final List<Settle> settles = new ArrayList<>();
 
-  /** Holds a message (the transaction now owns a reference to it). */
-  void publish(Message message, boolean mandatory) {
-    publishes.add(new Publish(message, mandatory));
+  /** Holds a routed message (the transaction now owns a reference to it). */
+  void publish(Message message, List<Destination> queues, boolean mandatory) {
+    publishes.add(new Publish(message, List.copyOf(queues), mandatory));
   }
 
   void settle(List<Delivery> deliveries, boolean ack, boolean requeue) {

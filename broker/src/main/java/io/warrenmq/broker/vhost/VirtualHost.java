@@ -593,7 +593,7 @@ public final class VirtualHost implements Queue.Lifecycle {
    * @return the exchange, or null for the default exchange
    * @throws AmqpException 404 when the exchange does not exist, 403 when it is internal
    */
-  public Exchange checkPublishable(String exchangeName) throws AmqpException {
+  private Exchange checkPublishable(String exchangeName) throws AmqpException {
     if (exchangeName.isEmpty()) {
       return null;
     }
@@ -624,6 +624,23 @@ public final class VirtualHost implements Queue.Lifecycle {
     routes.clear();
     route(message, routes);
     return enqueue(message, routes.destinations(), publisher, null);
+  }
+
+  /**
+   * Enqueues a message on queues it was routed to earlier (a transaction's publish, at commit): a
+   * queue deleted since is looked up again by name, as RabbitMQ delivers to queue names, and
+   * skipped if there is none.
+   */
+  public Published deliver(Message message, List<Destination> routed, Publisher publisher) {
+    List<Destination> targets = new ArrayList<>(routed.size());
+    for (Destination d : routed) {
+      Queue q = (Queue) d;
+      Queue current = q.deleted() ? queues.get(q.name()) : q;
+      if (current != null) {
+        targets.add(current);
+      }
+    }
+    return enqueue(message, targets, publisher, null);
   }
 
   private static Published enqueue(

@@ -209,15 +209,15 @@ class TransactionIT extends MessagingSupport {
   }
 
   @Test
-  void aPublishInATransactionReachesAQueueBoundBeforeTheCommit() throws Exception {
+  void aTransactionalPublishIsRoutedWhenPublishedAndDeliveredAtCommit() throws Exception {
     Channel channel = newConnection().createChannel();
     String queue = declareQueue(channel);
-    channel.exchangeDeclare("tx.late.binding", "direct", false, true, null);
+    channel.exchangeDeclare("tx.routing", "direct", false, true, null);
+    channel.queueBind(queue, "tx.routing", "k");
     channel.txSelect();
 
-    channel.basicPublish("tx.late.binding", "k", null, "routed at commit".getBytes(UTF_8));
-    Channel other = newConnection().createChannel();
-    other.queueBind(queue, "tx.late.binding", "k");
+    channel.basicPublish("tx.routing", "k", null, "routed now".getBytes(UTF_8));
+    channel.queueUnbind(queue, "tx.routing", "k"); // a round trip: the publish was routed
     channel.txCommit();
 
     await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> readyCount(queue) == 1);
