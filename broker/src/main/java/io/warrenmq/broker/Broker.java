@@ -155,6 +155,8 @@ public final class Broker implements AutoCloseable, BrokerServices {
    * listens.
    *
    * @throws io.warrenmq.broker.store.StoreException when the store cannot be opened
+   * @throws java.io.UncheckedIOException when the port cannot be listened on (the store is closed
+   *     again)
    */
   public static Broker start(BrokerConfig config) throws InterruptedException {
     Broker broker = new Broker(config);
@@ -168,9 +170,13 @@ public final class Broker implements AutoCloseable, BrokerServices {
               config.limits().frameMax(),
               () -> new AmqpConnection(broker),
               (ChannelHandler c) -> ((AmqpConnection) c).protocolHeaderAccepted());
-    } catch (InterruptedException | RuntimeException e) {
+    } catch (Exception e) { // Netty rethrows a failed bind's IOException undeclared
       broker.timers.shutdownNow();
       broker.store.close();
+      if (e instanceof java.io.IOException io) {
+        throw new java.io.UncheckedIOException(
+            "cannot listen on " + config.host() + ":" + config.port() + ": " + io.getMessage(), io);
+      }
       throw e;
     }
     LOG.log(

@@ -110,6 +110,9 @@ public final class Main implements Callable<Integer> {
     } catch (io.warrenmq.broker.store.StoreException | IllegalArgumentException e) {
       Logger.getLogger("io.warrenmq.broker").severe("cannot start: " + e.getMessage());
       return 2;
+    } catch (java.io.UncheckedIOException e) {
+      Logger.getLogger("io.warrenmq.broker").severe("cannot start: " + e.getMessage());
+      return 2;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

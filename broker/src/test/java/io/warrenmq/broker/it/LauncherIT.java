@@ -62,13 +62,32 @@ class LauncherIT {
 
   @Test
   void helpListsTheListenerAndDataDirectoryOptions() throws Exception {
+    String help = runToExit(List.of("--help"), 0);
+    for (String option : List.of("--host", "--port", "--data-dir")) {
+      assertTrue(help.contains(option), () -> option + " missing from:\n" + help);
+    }
+  }
+
+  @Test
+  void aTakenPortStopsTheLauncherWithExitCodeTwoNamingTheAddress() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      String port = Integer.toString(taken.getLocalPort());
+      String output =
+          runToExit(
+              List.of("--host", "127.0.0.1", "--port", port, "--data-dir", dataDir.toString()), 2);
+      assertTrue(output.contains("cannot listen on 127.0.0.1:" + port), output);
+    }
+  }
+
+  /** Runs the packaged launcher with {@code args} and returns its output once it exits. */
+  private static String runToExit(List<String> args, int expectedExit) throws Exception {
     Path jar = Path.of("target", "warren-broker.jar");
     assertTrue(Files.isRegularFile(jar), "the packaged broker " + jar + " (mvn package builds it)");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process =
-        new ProcessBuilder(List.of(java, "-jar", jar.toString(), "--help"))
-            .redirectErrorStream(true)
-            .start();
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-jar", jar.toString()));
+    command.addAll(args);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<String> output =
         CompletableFuture.supplyAsync(
             () -> {
@@ -79,13 +98,10 @@ class LauncherIT {
               }
             });
     try {
-      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "--help did not exit within 30 s");
-      String help = output.get(5, TimeUnit.SECONDS);
-
-      assertEquals(0, process.exitValue(), help);
-      for (String option : List.of("--host", "--port", "--data-dir")) {
-        assertTrue(help.contains(option), () -> option + " missing from:\n" + help);
-      }
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), args + " did not exit within 30 s");
+      String text = output.get(5, TimeUnit.SECONDS);
+      assertEquals(expectedExit, process.exitValue(), text);
+      return text;
     } finally {
       process.destroyForcibly();
     }
