@@ -48,9 +48,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Channel {
 
-  /** Deliveries handed over but not yet written; beyond this a channel takes no more credit. */
-  private static final int OUTBOX_LIMIT = 1024;
-
   /** Property flag bits (AMQP 0-9-1 §4.2.6.1) checked before decoding properties. */
   private static final int REPLY_TO_FLAG = 1 << 9;
 
@@ -61,8 +58,6 @@ public final class Channel {
     void got(long deliveryTag, QueueEntry entry, int messageCount);
   }
 
-  private record Pending(Consumer consumer, QueueEntry entry) {}
-
   private final VirtualHost vhost;
   private final Services services;
   private final Owner owner;
@@ -70,9 +65,7 @@ public final class Channel {
   private final Executor deliveries;
   private final Executor confirmExecutor;
   private final Map<String, Consumer> consumers = new ConcurrentHashMap<>();
-  private final java.util.Queue<Pending> outbox = PlatformDependent.newMpscQueue();
-  private final AtomicInteger outboxSize = new AtomicInteger();
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Outbox outbox;
   private final Credit credit = new Credit();
   private final java.util.Queue<Long> settledEarly = PlatformDependent.newMpscQueue();
   private final AtomicBoolean confirmsScheduled = new AtomicBoolean();
@@ -107,6 +100,7 @@ public final class Channel {
     this.sink = sink;
     this.deliveries = deliveries;
     this.confirmExecutor = confirms;
+    this.outbox = new Outbox(deliveries, this::drain);
     this.replyTo = new DirectReplyTo(vhost, services.queueBacklogBytes());
   }
 
@@ -578,7 +572,7 @@ public final class Channel {
   }
 
   private boolean canWrite() {
-    return open && outboxSize.get() < OUTBOX_LIMIT && sink.writable();
+    return open && outbox.hasRoom() && sink.writable();
   }
 
   /** Takes channel-wide credit for one delivery to {@code consumer}; queue threads call this. */
@@ -586,29 +580,21 @@ public final class Channel {
     if (!canWrite() || !credit.take(consumer)) {
       return false;
     }
-    outboxSize.incrementAndGet();
+    outbox.reserve();
     return true;
   }
 
   /** Queues a delivery for the delivery executor; queue threads call this. */
   void enqueueDelivery(Consumer consumer, QueueEntry entry) {
-    outbox.offer(new Pending(consumer, entry));
-    scheduleDrain();
-  }
-
-  private void scheduleDrain() {
-    if (drainScheduled.compareAndSet(false, true)) {
-      deliveries.execute(this::drain);
-    }
+    outbox.offer(consumer, entry);
   }
 
   /** On the delivery executor: tags and hands over (or gives back) what the outbox holds. */
   private void drain() {
-    drainScheduled.set(false);
+    outbox.draining();
     boolean wrote = false;
-    Pending p;
+    Outbox.Pending p;
     while ((p = outbox.poll()) != null) {
-      outboxSize.decrementAndGet();
       Consumer c = p.consumer();
       QueueEntry entry = p.entry();
       long tag = 0;
@@ -680,7 +666,7 @@ public final class Channel {
       replyTo.close();
     }
     if (!outbox.isEmpty()) {
-      scheduleDrain();
+      outbox.schedule();
     }
   }
 }
