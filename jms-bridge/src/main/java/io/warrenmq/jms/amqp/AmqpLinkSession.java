@@ -61,6 +61,10 @@ final class AmqpLinkSession implements LinkSession {
   }
 
   private boolean passively(ChannelCall call) throws LinkException {
+    if (!channel.isOpen()) {
+      // The check runs elsewhere, but a closed session fails every call, with its own cause.
+      throw AmqpErrors.toLinkException("passive declare", channel.getCloseReason());
+    }
     Channel scratch;
     try {
       scratch = connection.createChannel();
