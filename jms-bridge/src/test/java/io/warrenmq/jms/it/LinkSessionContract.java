@@ -100,6 +100,40 @@ public abstract class LinkSessionContract extends JmsTestSupport {
   }
 
   @Test
+  void anInvalidQueueArgumentClosesTheSessionWith406() throws Exception {
+    LinkSession s = session();
+    String q = unique("contract-bad-argument");
+    assertClosesWith(
+        s,
+        406,
+        "PRECONDITION_FAILED - invalid arg 'x-max-length' for queue '" + q + "' in vhost '/'",
+        () -> s.declareQueue(q, false, false, false, Map.of("x-max-length", "ten")),
+        () -> s.get(q));
+  }
+
+  @Test
+  void argumentsOfAnotherIntegerTypeWithTheSameValueAreEquivalent() throws Exception {
+    LinkSession s = session();
+    String q = unique("contract-argument-types");
+    s.declareQueue(q, false, false, false, Map.of("x-max-length", 5));
+    assertEquals(q, s.declareQueue(q, false, false, false, Map.of("x-max-length", 5L)));
+    assertTrue(s.isOpen());
+  }
+
+  @Test
+  void argumentsWithAnotherValueAreInequivalentWith406() throws Exception {
+    LinkSession s = session();
+    String q = unique("contract-argument-values");
+    s.declareQueue(q, false, false, false, Map.of("x-max-length", 5));
+    assertClosesWith(
+        s,
+        406,
+        "PRECONDITION_FAILED - inequivalent arg 'x-max-length' for queue '" + q + "' in vhost '/'",
+        () -> s.declareQueue(q, false, false, false, Map.of("x-max-length", 6)),
+        () -> s.get(q));
+  }
+
+  @Test
   void aBoundQueueGetsWhatIsRoutedWithItsKeyUntilUnbound() throws Exception {
     LinkSession s = session();
     String q = queue("contract-bind");
@@ -409,18 +443,21 @@ public abstract class LinkSessionContract extends JmsTestSupport {
   }
 
   @Test
-  void aCommittedPersistentMessageOnADurableQueueSurvivesACrash() throws Exception {
+  void committedPersistentMessagesOnADurableQueueSurviveACrash() throws Exception {
     Assumptions.assumeTrue(broker() != null, "a crash needs the in-process broker");
     String q = unique("contract-durable-tx");
     LinkSession s = session();
     s.declareQueue(q, true, false, false, null);
     s.txSelect();
-    s.publish("", q, persistent("committed"));
-    s.txCommit();
+    // One commit at a time: each must be on disk when commit-ok comes, not just the first.
+    for (String body : List.of("1", "2", "3")) {
+      s.publish("", q, persistent(body));
+      s.txCommit();
+    }
 
     restartFromCrashImage();
     resetLink();
-    assertEquals(List.of("committed"), bodies(drain(q)));
+    assertEquals(List.of("1", "2", "3"), bodies(drain(q)));
   }
 
   // ------------------------------------------------------------------ confirms
@@ -455,20 +492,23 @@ public abstract class LinkSessionContract extends JmsTestSupport {
   }
 
   @Test
-  void aConfirmedPersistentMessageOnADurableQueueSurvivesACrash() throws Exception {
+  void confirmedPersistentMessagesOnADurableQueueSurviveACrash() throws Exception {
     Assumptions.assumeTrue(broker() != null, "a crash needs the in-process broker");
     String q = unique("contract-durable-confirm");
     LinkSession s = session();
     s.declareQueue(q, true, false, false, null);
     Confirms c = new Confirms();
     s.confirmSelect(c);
-    long seqNo = s.publish("", q, persistent("confirmed"));
-    assertTrue(c.outcome(seqNo));
+    // One confirm at a time: each must follow the sync that wrote its message, not just the first
+    // (which the declare's own sync may carry).
+    for (String body : List.of("1", "2", "3", "4", "5")) {
+      assertTrue(c.outcome(s.publish("", q, persistent(body))));
+    }
 
     restartFromCrashImage();
     resetLink();
     List<LinkDelivery> back = drain(q);
-    assertEquals(List.of("confirmed"), bodies(back));
+    assertEquals(List.of("1", "2", "3", "4", "5"), bodies(back));
     assertEquals(2, back.get(0).message().deliveryMode());
   }
 
@@ -936,6 +976,132 @@ public abstract class LinkSessionContract extends JmsTestSupport {
       assertEquals(0, e.replyCode(), e.getMessage());
     }
     s.close(); // a second close is harmless
+  }
+
+  @Test
+  void cancellingAConsumerTheBrokerCancelledReturnsAtOnce() throws Exception {
+    String q = queue("contract-cancel-cancelled");
+    LinkSession s = session();
+    Recorder r = new Recorder();
+    String tag = s.consume(q, 1, false, null, r);
+    session().deleteQueue(q);
+    await("the consumer to hear its queue was deleted", () -> r.cancelled);
+    s.cancel(tag);
+    assertTrue(s.isOpen());
+    s.declareQueue("", false, true, true, null);
+  }
+
+  @Test
+  void cancellingAnUnknownConsumerTagIsHarmless() throws Exception {
+    LinkSession s = session();
+    s.cancel("amq.ctag-nobody");
+    assertTrue(s.isOpen());
+    s.declareQueue("", false, true, true, null);
+  }
+
+  @Test
+  void headerValuesKeepTheirTypes() throws Exception {
+    String q = queue("contract-header-types");
+    Map<String, Object> headers = new LinkedHashMap<>();
+    headers.put("string", "text");
+    headers.put("int", Integer.MIN_VALUE);
+    headers.put("long", Long.MAX_VALUE);
+    headers.put("short", (short) -2);
+    headers.put("byte", (byte) 7);
+    headers.put("float", 1.5f);
+    headers.put("double", -2.25d);
+    headers.put("boolean", false);
+    headers.put("decimal", new java.math.BigDecimal("12.345"));
+    headers.put("timestamp", new Date(1_700_000_000_000L));
+    headers.put("list", List.of("a", 1, true));
+    headers.put("table", Map.of("inner", "value"));
+    headers.put("bytes", new byte[] {1, 2, 3});
+    publishTo("", q, withHeaders(text("typed"), headers));
+
+    Map<String, Object> got = notNull(session().get(q), "the message").message().headers();
+    assertEquals(headers.keySet(), got.keySet());
+    for (Map.Entry<String, Object> e : headers.entrySet()) {
+      Object value = got.get(e.getKey());
+      if (e.getValue() instanceof byte[] bytes) {
+        assertTrue(value instanceof byte[], e.getKey() + ": " + value);
+        assertEquals(List.of(1, 2, 3), List.of((int) bytes[0], (int) bytes[1], (int) bytes[2]));
+        assertTrue(java.util.Arrays.equals(bytes, (byte[]) value), e.getKey());
+      } else {
+        assertEquals(e.getValue(), value, e.getKey());
+        if (!(value instanceof List<?> || value instanceof Map<?, ?>)) {
+          assertEquals(e.getValue().getClass(), value.getClass(), e.getKey());
+        }
+      }
+    }
+  }
+
+  @Test
+  void timestampsArriveInWholeSeconds() throws Exception {
+    String q = queue("contract-timestamp");
+    Date withMillis = new Date(1_700_000_000_789L);
+    AmqpMessage m = text("now");
+    publishTo(
+        "",
+        q,
+        new AmqpMessage(
+            m.contentType(),
+            null,
+            Map.of("at", withMillis),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            withMillis,
+            null,
+            null,
+            null,
+            m.body()));
+    AmqpMessage got = notNull(session().get(q), "the message").message();
+    assertEquals(new Date(1_700_000_000_000L), got.timestamp());
+    assertEquals(new Date(1_700_000_000_000L), got.headers().get("at"));
+  }
+
+  @Test
+  void aMessageWithoutABodyArrivesWithAnEmptyOne() throws Exception {
+    String q = queue("contract-no-body");
+    publishTo(
+        "",
+        q,
+        new AmqpMessage(
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null));
+    LinkDelivery d = notNull(session().get(q), "the message");
+    assertEquals(0, d.message().body().length);
+    assertNull(d.message().contentType());
+    assertNull(d.message().headers());
+  }
+
+  @Test
+  void aPrefetchOfZeroLimitsNothing() throws Exception {
+    String q = queue("contract-prefetch-zero");
+    publish(q, "1", "2", "3", "4", "5");
+    Recorder r = new Recorder();
+    session().consume(q, 0, false, null, r);
+    r.awaitCount(5);
+    assertEquals(List.of(), bodies(drain(q)));
+  }
+
+  @Test
+  void eachConsumerOfASessionHasAPrefetchOfItsOwn() throws Exception {
+    String one = queue("contract-prefetch-one");
+    String three = queue("contract-prefetch-three");
+    publish(one, "1", "2", "3", "4");
+    publish(three, "1", "2", "3", "4");
+    LinkSession s = session();
+    Recorder a = new Recorder();
+    Recorder b = new Recorder();
+    s.consume(one, 1, false, null, a);
+    s.consume(three, 3, false, null, b);
+    a.awaitCount(1);
+    b.awaitCount(3);
+    assertEquals(List.of("2", "3", "4"), bodies(drain(one)));
+    assertEquals(List.of("4"), bodies(drain(three)));
   }
 
   // ------------------------------------------------------------------ helpers
