@@ -2,20 +2,18 @@ package io.warrenmq.jms.it;
 
 import io.warrenmq.jms.link.BrokerLink;
 import io.warrenmq.jms.link.LinkException;
-import io.warrenmq.jms.vm.VmBrokerLink;
-import java.net.URI;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@link LinkSessionContract} over the in-VM link, on the in-process broker. The tests disabled
- * here name where the in-VM link drifted from the broker's channel; they are to be enabled once the
- * in-VM link runs on the broker's own channel core.
+ * The {@link LinkDeliveryContract} over the in-VM link, on the in-process broker. The tests
+ * disabled here name where the in-VM link drifted from the broker's channel; they are to be enabled
+ * once the in-VM link runs on the broker's own channel core.
  */
-class VmLinkSessionIT extends LinkSessionContract {
+class VmLinkDeliveryIT extends LinkDeliveryContract {
   @Override
   protected BrokerLink connect() throws LinkException {
-    return VmBrokerLink.connect(URI.create(vmUri()), null, null);
+    return vmLink();
   }
 
   @Test
