@@ -112,6 +112,23 @@ public class WarrenConnection implements QueueConnection, TopicConnection {
     }
   }
 
+  /**
+   * Binds {@code queue} to {@code exchange} with {@code bindingKey} through this connection's own
+   * link, declaring the queue first when it is missing (durable, as {@link #ensureQueue} does). Not
+   * part of JMS: the resource adapter's activations use it for a queue fed by an exchange, so that
+   * they need no second client of the broker. Does not fix the client id.
+   *
+   * @throws InvalidDestinationException when the exchange does not exist (404)
+   */
+  public void bindQueue(String queue, String exchange, String bindingKey) throws JMSException {
+    ensureQueue(queue);
+    try {
+      admin().bindQueue(queue, exchange, bindingKey);
+    } catch (LinkException e) {
+      throw JmsErrors.jms("cannot bind queue '" + queue + "' to exchange '" + exchange + "'", e);
+    }
+  }
+
   /** An exchange a producer publishes to must exist: publishing to a missing one is a 404. */
   void ensureExchange(String name) throws JMSException {
     if (knownExchanges.contains(name)) {

@@ -5,7 +5,6 @@ import io.warrenmq.jms.link.BrokerLink;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.message.WarrenObjectMessage;
 import io.warrenmq.jms.vm.VmBrokerLink;
-import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
@@ -98,12 +97,12 @@ public class WarrenConnectionFactory
   }
 
   @Override
-  public Connection createConnection() throws JMSException {
+  public WarrenConnection createConnection() throws JMSException {
     return connect(null, null);
   }
 
   @Override
-  public Connection createConnection(String userName, String password) throws JMSException {
+  public WarrenConnection createConnection(String userName, String password) throws JMSException {
     return connect(userName, password);
   }
 

@@ -126,7 +126,7 @@ public class WarrenResourceAdapter implements ResourceAdapter {
           "WARRENRA0006 the resource adapter is not started");
     }
     warrenSpec.validate();
-    Activation activation = new Activation(uri, jmsUri, warrenSpec, factory, workManager);
+    Activation activation = new Activation(jmsUri, warrenSpec, factory, workManager);
     activation.start();
     activations.put(new ActivationKey(factory, spec), activation);
   }

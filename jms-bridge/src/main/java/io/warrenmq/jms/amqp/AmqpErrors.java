@@ -22,6 +22,11 @@ final class AmqpErrors {
         break;
       }
     }
+    if (signal != null && signal.isInitiatedByApplication()) {
+      // Closed on this side (close() was called): a local cause, so no reply code, as in-VM.
+      return new LinkException(
+          what + ": the " + (signal.isHardError() ? "link" : "session") + " is closed", 0, e);
+    }
     if (signal != null) {
       Object reason = signal.getReason();
       if (reason instanceof AMQP.Channel.Close close) {

@@ -3,10 +3,10 @@ package io.warrenmq.jms.amqp;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.LongString;
+import com.rabbitmq.client.ShutdownSignalException;
 import io.warrenmq.jms.link.AmqpMessage;
 import io.warrenmq.jms.link.LinkDelivery;
 import io.warrenmq.jms.link.LinkException;
@@ -16,14 +16,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** A {@link LinkSession} that is one channel of the Java client. */
 final class AmqpLinkSession implements LinkSession {
 
   private final Connection connection;
   private final Channel channel;
-  private final Map<String, java.util.concurrent.CountDownLatch> cancelling =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, LinkConsumer> consumers = new ConcurrentHashMap<>();
 
   AmqpLinkSession(Connection connection, Channel channel) {
     this.connection = connection;
@@ -61,6 +63,10 @@ final class AmqpLinkSession implements LinkSession {
   }
 
   private boolean passively(ChannelCall call) throws LinkException {
+    if (!channel.isOpen()) {
+      // The check runs elsewhere, but a closed session fails every call, with its own cause.
+      throw AmqpErrors.toLinkException("passive declare", channel.getCloseReason());
+    }
     Channel scratch;
     try {
       scratch = connection.createChannel();
@@ -150,55 +156,97 @@ final class AmqpLinkSession implements LinkSession {
       throws LinkException {
     try {
       channel.basicQos(prefetch, false);
-      return channel.basicConsume(
-          queue,
-          false,
-          "",
-          false,
-          exclusive,
-          selector == null ? null : Map.of("x-filter-jms-selector", selector),
-          new DefaultConsumer(channel) {
-            @Override
-            public void handleDelivery(
-                String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-              handler.handle(delivery(envelope, properties, body));
-            }
-
-            @Override
-            public void handleCancel(String consumerTag) {
-              handler.cancelled();
-            }
-
-            @Override
-            public void handleCancelOk(String consumerTag) {
-              // Runs on the channel's dispatch thread after every earlier delivery.
-              java.util.concurrent.CountDownLatch done = cancelling.remove(consumerTag);
-              if (done != null) {
-                done.countDown();
-              }
-            }
-          });
+      LinkConsumer consumer = new LinkConsumer(handler);
+      String tag =
+          channel.basicConsume(
+              queue,
+              false,
+              "",
+              false,
+              exclusive,
+              selector == null ? null : Map.of("x-filter-jms-selector", selector),
+              consumer);
+      consumers.put(tag, consumer);
+      return tag;
     } catch (IOException | RuntimeException e) {
       throw AmqpErrors.toLinkException("cannot consume from queue '" + queue + "'", e);
     }
   }
 
+  /**
+   * A consumer of the Java client's, which hears its end — cancel-ok, or the broker's own cancel
+   * when its queue is deleted — on the channel's dispatch thread, after every earlier delivery.
+   */
+  private final class LinkConsumer implements com.rabbitmq.client.Consumer {
+    private final DeliveryHandler handler;
+    private final CountDownLatch ended = new CountDownLatch(1);
+
+    LinkConsumer(DeliveryHandler handler) {
+      this.handler = handler;
+    }
+
+    @Override
+    public void handleDelivery(
+        String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+      handler.handle(delivery(envelope, properties, body));
+    }
+
+    @Override
+    public void handleCancel(String consumerTag) {
+      handler.cancelled();
+      ended.countDown();
+      consumers.remove(consumerTag, this);
+    }
+
+    @Override
+    public void handleCancelOk(String consumerTag) {
+      ended.countDown();
+    }
+
+    @Override
+    public void handleConsumeOk(String consumerTag) {}
+
+    @Override
+    public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {}
+
+    @Override
+    public void handleRecoverOk(String consumerTag) {}
+  }
+
+  /**
+   * basic.cancel, then waits for the consumer's end on the dispatch thread, so that every delivery
+   * before it has reached the handler. A tag the session does not know is no error (RabbitMQ
+   * answers cancel-ok), nor is a consumer the broker cancelled first: the Java client then refuses
+   * the tag, and the consumer's handleCancel is the end waited for.
+   */
   @Override
   public void cancel(String consumerTag) throws LinkException {
-    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-    cancelling.put(consumerTag, done);
+    LinkConsumer consumer = consumers.get(consumerTag);
+    if (consumer == null) {
+      if (!channel.isOpen()) {
+        throw AmqpErrors.toLinkException("cannot cancel consumer", channel.getCloseReason());
+      }
+      return;
+    }
     try {
       channel.basicCancel(consumerTag);
-      if (!done.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+    } catch (IOException e) {
+      if (!channel.isOpen()) {
+        throw AmqpErrors.toLinkException("cannot cancel consumer", e);
+      }
+      // The broker cancelled the consumer before this cancel went out.
+    } catch (RuntimeException e) {
+      throw AmqpErrors.toLinkException("cannot cancel consumer", e);
+    }
+    try {
+      if (!consumer.ended.await(30, TimeUnit.SECONDS)) {
         throw new LinkException("no cancel-ok for consumer " + consumerTag, 0, null);
       }
-    } catch (IOException | RuntimeException e) {
-      throw AmqpErrors.toLinkException("cannot cancel consumer", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LinkException("interrupted while cancelling a consumer", 0, e);
     } finally {
-      cancelling.remove(consumerTag);
+      consumers.remove(consumerTag);
     }
   }
 

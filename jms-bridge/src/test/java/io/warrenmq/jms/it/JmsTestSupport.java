@@ -41,6 +41,7 @@ public abstract class JmsTestSupport {
 
   private static Broker broker;
   private static Path dataDir;
+  private static final List<Path> oldDataDirs = new ArrayList<>();
   private final List<Connection> jmsConnections = new ArrayList<>();
   private final List<com.rabbitmq.client.Connection> amqpConnections = new ArrayList<>();
 
@@ -49,10 +50,12 @@ public abstract class JmsTestSupport {
     EXTERNAL_URI = RabbitMqNode.externalUri(TARGET);
     dataDir = Files.createTempDirectory("warren-jms-it");
     if (EXTERNAL_URI == null) {
-      broker =
-          Broker.start(
-              BrokerConfig.defaults().withHost("127.0.0.1").withPort(0).withDataDir(dataDir));
+      broker = Broker.start(config());
     }
+  }
+
+  private static BrokerConfig config() {
+    return BrokerConfig.defaults().withHost("127.0.0.1").withPort(0).withDataDir(dataDir);
   }
 
   @AfterAll
@@ -62,11 +65,15 @@ public abstract class JmsTestSupport {
       broker = null;
     }
     if (dataDir != null) {
-      try (Stream<Path> files = Files.walk(dataDir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      oldDataDirs.add(dataDir);
       dataDir = null;
     }
+    for (Path dir : oldDataDirs) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    oldDataDirs.clear();
   }
 
   @AfterEach
@@ -92,6 +99,33 @@ public abstract class JmsTestSupport {
     org.junit.jupiter.api.Assumptions.assumeTrue(broker != null, "needs the in-process broker");
     broker.close();
     broker = null;
+  }
+
+  /**
+   * Replaces the in-process broker by a new one (same name, new port) started on a copy of its data
+   * directory taken now: what a crash at this instant would leave on disk, since the store writes
+   * only what clients do and the test is doing nothing. So a test can check what a confirm or a
+   * commit-ok promised without killing the JVM — a graceful stop would commit everything first.
+   * Every connection and link to the old broker is lost. Skips the test against an external broker.
+   */
+  protected static void restartFromCrashImage() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(broker != null, "needs the in-process broker");
+    Path image = Files.createTempDirectory("warren-jms-it-crash");
+    try (Stream<Path> files = Files.walk(dataDir)) {
+      for (Path from : (Iterable<Path>) files::iterator) {
+        Path to = image.resolve(dataDir.relativize(from).toString());
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else if (!from.getFileName().toString().endsWith(".lock")) {
+          Files.copy(from, to);
+        }
+      }
+    }
+    broker.close();
+    broker = null;
+    oldDataDirs.add(dataDir);
+    dataDir = image;
+    broker = Broker.start(config());
   }
 
   /** The in-process broker (null against an external one). */

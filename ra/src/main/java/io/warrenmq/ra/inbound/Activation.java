@@ -1,10 +1,9 @@
 package io.warrenmq.ra.inbound;
 
-import com.rabbitmq.client.Channel;
+import io.warrenmq.jms.WarrenConnection;
 import io.warrenmq.jms.WarrenConnectionFactory;
 import io.warrenmq.jms.WarrenQueue;
 import io.warrenmq.jms.WarrenTopic;
-import jakarta.jms.Connection;
 import jakarta.jms.Destination;
 import jakarta.jms.JMSException;
 import jakarta.jms.MessageConsumer;
@@ -30,6 +29,10 @@ import java.util.logging.Logger;
  * each drained by a {@link DeliveryLoop} running as long-lived work on the container's WorkManager.
  * A session is one consumer, so deliveries are concurrent across sessions and serial within one.
  *
+ * <p>Everything the activation declares and binds goes through that JMS connection's own link — in
+ * VM to an embedded broker — never through a second client of the broker: a queue fed by an {@code
+ * exchange} is bound with {@link WarrenConnection#bindQueue}.
+ *
  * <p>Topics are consumed through shared subscriptions (durable or not) so that the sessions share
  * one subscription's messages instead of each getting a copy.
  *
@@ -54,7 +57,6 @@ public final class Activation {
   static final long FIRST_RETRY_MILLIS = 1_000;
   static final long MAX_RETRY_MILLIS = 30_000;
 
-  private final URI uri;
   private final URI jmsUri;
   private final WarrenActivationSpec spec;
   private final MessageEndpointFactory factory;
@@ -63,21 +65,19 @@ public final class Activation {
   private final List<DeliveryLoop> loops = new ArrayList<>();
   private final String subscription;
   private boolean transacted;
-  private Connection connection;
+  private WarrenConnection connection;
   private volatile boolean stopping;
   private volatile java.util.concurrent.ScheduledExecutorService reconnector;
 
   /**
-   * @param uri the broker's AMQP address (for binding a queue to an exchange)
-   * @param jmsUri what the activation's JMS connection uses: in-VM to an embedded broker
+   * @param jmsUri what the activation's JMS connection uses — in-VM to an embedded broker — and
+   *     through it everything the activation declares and binds
    */
   public Activation(
-      URI uri,
       URI jmsUri,
       WarrenActivationSpec spec,
       MessageEndpointFactory factory,
       WorkManager workManager) {
-    this.uri = uri;
     this.jmsUri = jmsUri;
     this.spec = spec;
     this.factory = factory;
@@ -106,9 +106,6 @@ public final class Activation {
 
   private synchronized void connect() throws ResourceException {
     try {
-      if (spec.getExchange() != null && !spec.getExchange().isBlank() && !spec.isTopic()) {
-        bindQueue();
-      }
       WarrenConnectionFactory cf = new WarrenConnectionFactory(jmsUri.toString());
       cf.setPrefetch(spec.getPrefetch());
       connection =
@@ -118,7 +115,13 @@ public final class Activation {
       if (spec.getClientId() != null && !spec.getClientId().isBlank()) {
         connection.setClientID(spec.getClientId());
       }
-      Connection current = connection;
+      if (spec.getExchange() != null && !spec.getExchange().isBlank() && !spec.isTopic()) {
+        // The queue is bound to the exchange with the binding key (default: its own name).
+        String queue = spec.getDestination();
+        String key = spec.getBindingKey() != null ? spec.getBindingKey() : queue;
+        connection.bindQueue(queue, spec.getExchange(), key);
+      }
+      WarrenConnection current = connection;
       connection.setExceptionListener(e -> connectionLost(current, e));
       Destination destination = destination();
       for (int i = 0; i < spec.getMaxSession(); i++) {
@@ -129,7 +132,7 @@ public final class Activation {
                 this, session, consumer, transacted, spec.getMaxRedeliveries(), counter));
       }
       connection.start();
-    } catch (JMSException | java.io.IOException | RuntimeException e) {
+    } catch (JMSException | RuntimeException e) {
       closeQuietly();
       throw new ResourceAdapterInternalException(
           "WARRENRA0011 cannot activate the endpoint for " + spec + ": " + e.getMessage(), e);
@@ -147,7 +150,7 @@ public final class Activation {
   }
 
   /** The connection's ExceptionListener: the broker went away. */
-  private void connectionLost(Connection lost, JMSException cause) {
+  private void connectionLost(WarrenConnection lost, JMSException cause) {
     synchronized (this) {
       if (stopping || lost != connection) {
         return;
@@ -220,35 +223,6 @@ public final class Activation {
     return spec.isDurable()
         ? session.createSharedDurableConsumer(topic, subscription, selector)
         : session.createSharedConsumer(topic, subscription, selector);
-  }
-
-  /** AMQP: the queue is bound to {@code exchange} with {@code bindingKey} (default its name). */
-  private void bindQueue() throws java.io.IOException {
-    com.rabbitmq.client.ConnectionFactory amqp = new com.rabbitmq.client.ConnectionFactory();
-    try {
-      amqp.setUri(uri);
-    } catch (Exception e) {
-      throw new java.io.IOException("bad broker URI", e);
-    }
-    if (spec.getUser() != null) {
-      amqp.setUsername(spec.getUser());
-      amqp.setPassword(spec.getPassword());
-    }
-    amqp.setAutomaticRecoveryEnabled(false);
-    String queue = spec.getDestination();
-    String key = spec.getBindingKey() != null ? spec.getBindingKey() : queue;
-    try (com.rabbitmq.client.Connection c = amqp.newConnection("warren-ra-bind")) {
-      Channel channel = c.createChannel();
-      try {
-        channel.queueDeclarePassive(queue);
-      } catch (java.io.IOException missing) {
-        channel = c.createChannel();
-        channel.queueDeclare(queue, true, false, false, null);
-      }
-      channel.queueBind(queue, spec.getExchange(), key);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new java.io.IOException("timed out binding " + queue, e);
-    }
   }
 
   MessageEndpointFactory factory() {

@@ -11,6 +11,7 @@ import io.warrenmq.ra.WarrenResourceAdapter;
 import io.warrenmq.ra.container.FakeEndpointFactory;
 import io.warrenmq.ra.container.FakeWorkManager;
 import jakarta.jms.TextMessage;
+import jakarta.resource.ResourceException;
 import jakarta.resource.spi.InvalidPropertyException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -20,6 +21,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class ActivationIT extends AdapterTestSupport {
@@ -221,6 +225,62 @@ class ActivationIT extends AdapterTestSupport {
         new com.rabbitmq.client.AMQP.BasicProperties.Builder().contentType("text/plain").build(),
         "alice".getBytes(StandardCharsets.UTF_8));
     await("the routed message arrives", () -> bodies.equals(List.of("alice")));
+  }
+
+  @Test
+  void anActivationBindsThroughItsOwnConnectionAndOpensNoOtherToTheBroker() throws Exception {
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    FakeEndpointFactory mdb =
+        new FakeEndpointFactory(true, (m, ctx) -> bodies.add(((TextMessage) m).getText()));
+    Channel ch = amqp().createChannel();
+    ch.exchangeDeclare("orders", "direct", true);
+    List<String> accepted = new CopyOnWriteArrayList<>();
+    Handler connections =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            if (String.valueOf(r.getMessage()).startsWith("accepted connection")) {
+              accepted.add(java.util.Arrays.toString(r.getParameters()));
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger brokerLog = Logger.getLogger("io.warrenmq.broker");
+    brokerLog.addHandler(connections);
+    try {
+      WarrenActivationSpec spec = queueSpec("orders-audit");
+      spec.setExchange("orders");
+      spec.setBindingKey("new");
+      adapter.endpointActivation(mdb, spec);
+      ch.basicPublish(
+          "orders",
+          "new",
+          new com.rabbitmq.client.AMQP.BasicProperties.Builder().contentType("text/plain").build(),
+          "order-1".getBytes(StandardCharsets.UTF_8));
+      await("the routed message arrives", () -> bodies.equals(List.of("order-1")));
+    } finally {
+      brokerLog.removeHandler(connections);
+    }
+    assertEquals(List.of(), accepted, "the activation connected to its own broker over AMQP");
+  }
+
+  @Test
+  void anActivationBoundToAMissingExchangeFailsNamingIt() {
+    WarrenActivationSpec spec = queueSpec("nowhere-audit");
+    spec.setExchange("no-such-exchange");
+    ResourceException e =
+        assertThrows(
+            ResourceException.class,
+            () -> adapter.endpointActivation(new FakeEndpointFactory(true, (m, c) -> {}), spec));
+    assertTrue(e.getMessage().startsWith("WARRENRA0011"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("NOT_FOUND - no exchange 'no-such-exchange' in vhost '/'"),
+        e.getMessage());
   }
 
   @Test

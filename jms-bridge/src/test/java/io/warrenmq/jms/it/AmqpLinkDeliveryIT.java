@@ -1,0 +1,15 @@
+package io.warrenmq.jms.it;
+
+import io.warrenmq.jms.link.BrokerLink;
+import io.warrenmq.jms.link.LinkException;
+
+/**
+ * The {@link LinkDeliveryContract} over the network link: against the in-process WarrenMQ, and in
+ * the comparison run against RabbitMQ.
+ */
+class AmqpLinkDeliveryIT extends LinkDeliveryContract {
+  @Override
+  protected BrokerLink connect() throws LinkException {
+    return networkLink();
+  }
+}
