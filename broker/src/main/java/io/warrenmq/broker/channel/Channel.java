@@ -71,6 +71,7 @@ public final class Channel {
   private final AtomicBoolean confirmsScheduled = new AtomicBoolean();
   private final PublishHooks hooks = new PublishHooks();
   private volatile boolean open = true;
+  private volatile boolean confirming;
 
   // Guarded by this object's monitor.
   private final Unacked unacked = new Unacked();
@@ -211,6 +212,7 @@ public final class Channel {
     }
     if (confirms == null) {
       confirms = new Confirms();
+      confirming = true;
     }
   }
 
@@ -220,6 +222,9 @@ public final class Channel {
    * confirmed now — here when {@code onConfirmExecutor}, else from the confirm executor.
    */
   public void publishBatchDone(boolean onConfirmExecutor) {
+    if (!confirming) {
+      return; // every read batch of a channel without confirms passes here
+    }
     long upTo;
     synchronized (this) {
       if (confirms == null) {
