@@ -5,6 +5,7 @@ import io.netty.util.internal.PlatformDependent;
 import io.warrenmq.broker.exchange.Destination;
 import io.warrenmq.broker.exchange.Routes;
 import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.message.PublishChecks;
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.AmqpMethod;
 import io.warrenmq.broker.protocol.AmqpMethod.*;
@@ -18,6 +19,7 @@ import io.warrenmq.broker.selector.JmsSelector;
 import io.warrenmq.broker.session.UnackedDeliveries.Unacked;
 import io.warrenmq.broker.transport.Frame;
 import io.warrenmq.broker.transport.Frames;
+import io.warrenmq.broker.vhost.ConsumerArguments;
 import io.warrenmq.broker.vhost.VirtualHost;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -504,11 +506,7 @@ final class AmqpChannel implements ChannelMethodHandler {
     } else {
       q = vhost().queue(queueName(m.queue()), connection);
     }
-    int priority = 0;
-    Object p = m.arguments().get("x-priority");
-    if (p instanceof Number n) {
-      priority = n.intValue();
-    }
+    int priority = ConsumerArguments.priority(m.arguments(), vhost().resource("queue", q.name()));
     ChannelConsumer consumer =
         new ChannelConsumer(
             this, tag, q, m.noAck(), consumerPrefetch, priority, selector(m.arguments()));
@@ -809,7 +807,12 @@ final class AmqpChannel implements ChannelMethodHandler {
         Message.fromWire(
             m.exchange(), m.routingKey(), properties, body, connection.broker().memory());
     try {
+      if (m.immediate()) { // not implemented since RabbitMQ 3.0: a connection error
+        throw AmqpException.of(ReplyCode.NOT_IMPLEMENTED, "immediate=true");
+      }
+      PublishChecks.decodable(msg);
       msg = checkProperties(msg);
+      msg = PublishChecks.accepted(msg);
       connection.published();
       routes.clear();
       vhost().route(msg, routes);

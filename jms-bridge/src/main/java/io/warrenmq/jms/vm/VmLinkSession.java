@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.warrenmq.broker.exchange.Destination;
 import io.warrenmq.broker.exchange.Routes;
 import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.message.PublishChecks;
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.ReplyCode;
@@ -216,6 +217,7 @@ final class VmLinkSession implements LinkSession {
                 properties,
                 Unpooled.wrappedBuffer(body),
                 link.broker().memory());
+        msg = PublishChecks.accepted(msg);
         routes.clear();
         vhost.route(msg, routes);
         long seqNo = confirmMode ? ++publishSequence : 0;
