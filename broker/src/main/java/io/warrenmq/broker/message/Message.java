@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.AbstractReferenceCounted;
 import io.warrenmq.broker.protocol.BasicProperties;
+import java.util.List;
 
 /**
  * A published message: where it was published, its properties and its body.
@@ -31,6 +32,8 @@ public final class Message extends AbstractReferenceCounted {
 
   /** The CC and BCC header types the publish checks found, as {@link EncodedProperties#scan}. */
   private int routingHeaders;
+
+  private volatile List<String> senderSelectedKeys;
 
   private Message(
       String exchange,
@@ -83,6 +86,19 @@ public final class Message extends AbstractReferenceCounted {
 
   public String routingKey() {
     return routingKey;
+  }
+
+  /**
+   * The routing keys the publisher selected besides {@link #routingKey} — its {@code CC} and {@code
+   * BCC} headers' (see {@link SenderSelected}) — or null when there are none. Routing uses each.
+   */
+  public List<String> senderSelectedKeys() {
+    return senderSelectedKeys;
+  }
+
+  /** Sets the further routing keys; before the message is routed. */
+  public void senderSelectedKeys(List<String> keys) {
+    senderSelectedKeys = keys == null || keys.isEmpty() ? null : List.copyOf(keys);
   }
 
   /** The body; callers that keep or send it take a retained slice. */

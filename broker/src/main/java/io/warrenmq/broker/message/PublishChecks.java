@@ -49,24 +49,27 @@ public final class PublishChecks {
    *     which no receiver may see — a copy without it (and {@code message} released)
    */
   public static Message accepted(Message message) throws AmqpException {
-    BasicProperties p = message.decodedOrNull();
-    if (p == null) {
+    if (message.received()) {
       checkEncoded(message);
-      return message;
+    } else {
+      BasicProperties p = message.properties();
+      if (p.expiration() != null && Expiration.millis(p.expiration()) < 0) {
+        throw refusedExpiration(p.expiration());
+      }
+      SenderSelected.check(message);
+      checkDeliveryMode(p.deliveryMode());
     }
-    if (p.expiration() != null && Expiration.millis(p.expiration()) < 0) {
-      throw refusedExpiration(p.expiration());
-    }
-    checkDeliveryMode(p.deliveryMode());
-    return message;
+    return SenderSelected.apply(message);
   }
 
+  /** The same checks on the octets the message arrived with, decoding nothing. */
   private static void checkEncoded(Message message) throws AmqpException {
     ByteBuf e = message.encodedProperties();
     int at = EncodedProperties.offset(e, EncodedProperties.EXPIRATION);
     if (at >= 0 && Expiration.millis(e, at + 1, e.getUnsignedByte(at)) < 0) {
       throw refusedExpiration(message.properties().expiration());
     }
+    SenderSelected.check(message);
     at = EncodedProperties.offset(e, EncodedProperties.DELIVERY_MODE);
     if (at >= 0) {
       checkDeliveryMode((int) e.getUnsignedByte(at));
