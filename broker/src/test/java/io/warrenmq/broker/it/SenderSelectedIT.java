@@ -269,6 +269,52 @@ class SenderSelectedIT extends MessagingSupport {
   }
 
   @Test
+  void deadLetteringWithANewRoutingKeyDropsCc() throws Exception {
+    String dlx = declareExchange("direct");
+    String dead = boundQueue(dlx, "dead", null);
+    String copyOfDead = boundQueue(dlx, "copy", null);
+    String source =
+        boundQueue(
+            exchange,
+            "main",
+            arguments("x-dead-letter-exchange", dlx, "x-dead-letter-routing-key", "dead"));
+    publish("main", headers("CC", List.of("copy")), "m");
+    GetResponse got = awaitGetUnacked(source);
+    channel.basicReject(got.getEnvelope().getDeliveryTag(), false);
+
+    GetResponse r = awaitGet(dead);
+    Map<String, Object> h = r.getProps().getHeaders();
+    assertFalse(h.containsKey("CC"), "CC is removed with a new routing key");
+    assertEquals("dead", r.getEnvelope().getRoutingKey());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> death = ((List<Map<String, Object>>) h.get("x-death")).get(0);
+    assertEquals(List.of("main", "copy"), strings(death.get("routing-keys")));
+    assertEmpty(copyOfDead);
+  }
+
+  @Test
+  void deadLetteringWithTheOriginalKeysRoutesCcAndBccKeysAgain() throws Exception {
+    String dlx = declareExchange("direct");
+    String deadMain = boundQueue(dlx, "main", null);
+    String deadCopy = boundQueue(dlx, "copy", null);
+    String deadBlind = boundQueue(dlx, "blind", null);
+    String source = boundQueue(exchange, "main", arguments("x-dead-letter-exchange", dlx));
+    publish("main", headers("CC", List.of("copy"), "BCC", List.of("blind")), "m");
+    GetResponse got = awaitGetUnacked(source);
+    channel.basicReject(got.getEnvelope().getDeliveryTag(), false);
+
+    for (String q : List.of(deadMain, deadCopy, deadBlind)) {
+      GetResponse r = awaitGet(q);
+      Map<String, Object> h = r.getProps().getHeaders();
+      assertEquals(List.of("copy"), strings(h.get("CC")));
+      assertFalse(h.containsKey("BCC"));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> death = ((List<Map<String, Object>>) h.get("x-death")).get(0);
+      assertEquals(List.of("main", "copy"), strings(death.get("routing-keys")));
+    }
+  }
+
+  @Test
   void aFanoutExchangeDeliversOnceWhateverTheKeys() throws Exception {
     exchange = declareExchange("fanout");
     String all = boundQueue("");
@@ -276,5 +322,13 @@ class SenderSelectedIT extends MessagingSupport {
     awaitGet(all);
     assertEmpty(all);
     assertTrue(channel.isOpen());
+  }
+
+  private GetResponse awaitGetUnacked(String queue) {
+    GetResponse[] got = new GetResponse[1];
+    await()
+        .atMost(Duration.ofSeconds(TIMEOUT_SECONDS))
+        .until(() -> (got[0] = channel.basicGet(queue, false)) != null);
+    return got[0];
   }
 }
