@@ -2,6 +2,7 @@ package io.warrenmq.jms.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
@@ -30,5 +31,16 @@ class VmMessageRoundTripIT extends MessageRoundTripIT {
     assertThrows(JMSException.class, () -> producer.send(tooLongName));
     assertEquals(
         "after", roundTrip(session.createTextMessage("after"), TextMessage.class).getText());
+  }
+
+  /** As on RabbitMQ, a CC header must be an array: a String property of that name is refused. */
+  @Test
+  void aStringPropertyNamedCcIsRefusedAsTheBrokerRefusesIt() throws Exception {
+    Message m = session.createMessage();
+    m.setStringProperty("CC", "someone");
+    JMSException e = assertThrows(JMSException.class, () -> producer.send(m));
+    assertTrue(
+        String.valueOf(e.getMessage()).contains("{unacceptable_type_in_header,\"CC\",longstr}"),
+        e.getMessage());
   }
 }
