@@ -7,6 +7,7 @@ import io.warrenmq.broker.channel.Transaction.Settle;
 import io.warrenmq.broker.channel.Unacked.Delivery;
 import io.warrenmq.broker.exchange.Routes;
 import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.message.PublishChecks;
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.ReplyCode;
@@ -14,6 +15,7 @@ import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.broker.selector.JmsSelector;
 import io.warrenmq.broker.store.SyncListener;
+import io.warrenmq.broker.vhost.ConsumerArguments;
 import io.warrenmq.broker.vhost.Publisher;
 import io.warrenmq.broker.vhost.VirtualHost;
 import java.util.ArrayList;
@@ -124,7 +126,11 @@ public final class Channel {
   public long publish(Message message, boolean mandatory) throws AmqpException {
     Message msg = message;
     try {
+      // RabbitMQ's order: the exchange, the properties' encoding, reply-to and user-id, the rest.
+      vhost.checkPublishable(msg.exchange());
+      PublishChecks.decodable(msg);
       msg = checkProperties(msg);
+      msg = PublishChecks.accepted(msg);
       owner.published();
       synchronized (this) {
         if (!open) {
@@ -187,17 +193,17 @@ public final class Channel {
       return msg;
     }
     BasicProperties p = msg.properties();
+    if (VirtualHost.REPLY_TO.equals(p.replyTo())) {
+      synchronized (this) {
+        msg = replyTo.address(msg, p);
+      }
+    }
     if (p.userId() != null && !p.userId().equals(owner.user())) {
       throw AmqpException.of(
           ReplyCode.PRECONDITION_FAILED,
           "user_id property set to '%s' but authenticated user was '%s'",
           p.userId(),
           owner.user());
-    }
-    if (VirtualHost.REPLY_TO.equals(p.replyTo())) {
-      synchronized (this) {
-        return replyTo.address(msg, p);
-      }
     }
     return msg;
   }
@@ -402,7 +408,6 @@ public final class Channel {
       Object attachment)
       throws AmqpException {
     String consumerTag = tag.isEmpty() ? "amq.ctag-" + DirectReplyTo.token() : tag;
-    int priority = Consumer.priority(arguments);
     JmsSelector selector = Consumer.selector(arguments);
     Consumer consumer;
     synchronized (this) {
@@ -414,6 +419,7 @@ public final class Channel {
           queueName.equals(VirtualHost.REPLY_TO)
               ? replyTo.open(noAck)
               : vhost.queue(queueName, owner);
+      int priority = ConsumerArguments.priority(arguments, vhost.resource("queue", q.name()));
       consumer =
           new Consumer(
               this, consumerTag, q, noAck, consumerPrefetch, priority, selector, attachment);

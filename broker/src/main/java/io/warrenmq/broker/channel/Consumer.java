@@ -155,12 +155,6 @@ public final class Consumer implements QueueConsumer {
 
   // ------------------------------------------------------------------ basic.consume arguments
 
-  /** The consumer argument {@code x-priority}: higher goes first; 0 by default. */
-  static int priority(Map<String, Object> arguments) {
-    Object p = arguments.get("x-priority");
-    return p instanceof Number n ? n.intValue() : 0;
-  }
-
   /** The consumer's JMS selector ({@code x-filter-jms-selector}), or null to take everything. */
   static JmsSelector selector(Map<String, Object> arguments) throws AmqpException {
     Object v = arguments.get(JmsSelector.ARGUMENT);

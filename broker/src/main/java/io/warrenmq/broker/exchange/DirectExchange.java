@@ -29,8 +29,8 @@ public final class DirectExchange extends Exchange {
   }
 
   @Override
-  public void route(Message message, Routes routes) {
-    BindingSet set = byKey.get(message.routingKey());
+  public void route(Message message, String routingKey, Routes routes) {
+    BindingSet set = byKey.get(routingKey);
     if (set != null) {
       set.routeTo(routes);
     }

@@ -42,8 +42,16 @@ public abstract class Exchange implements Destination {
   /** The type name declared, such as {@code topic}. */
   public abstract String type();
 
-  /** Adds the destinations that {@code message} is routed to. */
-  public abstract void route(Message message, Routes routes);
+  /**
+   * Adds the destinations that {@code message} is routed to with {@code routingKey}: its own, or
+   * one its publisher selected besides (CC, BCC). Types that ignore routing keys ignore it.
+   */
+  public abstract void route(Message message, String routingKey, Routes routes);
+
+  /** Adds the destinations that {@code message} is routed to with its routing key. */
+  public final void route(Message message, Routes routes) {
+    route(message, message.routingKey(), routes);
+  }
 
   /** Refuses a binding this type cannot use, such as a headers binding with a bad x-match. */
   protected void validateBinding(Binding binding) throws AmqpException {}

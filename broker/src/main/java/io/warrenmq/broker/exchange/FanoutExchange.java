@@ -25,7 +25,7 @@ public final class FanoutExchange extends Exchange {
   }
 
   @Override
-  public void route(Message message, Routes routes) {
+  public void route(Message message, String routingKey, Routes routes) {
     all.routeTo(routes);
   }
 

@@ -60,7 +60,7 @@ public final class HeadersExchange extends Exchange {
   }
 
   @Override
-  public void route(Message message, Routes routes) {
+  public void route(Message message, String routingKey, Routes routes) {
     Matcher[] current = matchers;
     if (current.length == 0) {
       return;

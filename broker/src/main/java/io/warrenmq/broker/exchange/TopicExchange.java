@@ -28,8 +28,8 @@ public final class TopicExchange extends Exchange {
   }
 
   @Override
-  public void route(Message message, Routes routes) {
-    trie.match(message.routingKey(), routes);
+  public void route(Message message, String routingKey, Routes routes) {
+    trie.match(routingKey, routes);
   }
 
   @Override

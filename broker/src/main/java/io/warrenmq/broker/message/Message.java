@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.AbstractReferenceCounted;
 import io.warrenmq.broker.protocol.BasicProperties;
+import java.util.List;
 
 /**
  * A published message: where it was published, its properties and its body.
@@ -22,16 +23,17 @@ public final class Message extends AbstractReferenceCounted {
   private final ByteBuf body;
   private final MemoryAccount account;
   private final long footprint;
-  private static final int CONTENT_TYPE_FLAG = 1 << 15;
-  private static final int CONTENT_ENCODING_FLAG = 1 << 14;
-  private static final int HEADERS_FLAG = 1 << 13;
-  private static final int DELIVERY_MODE_FLAG = 1 << 12;
-  private static final int EXPIRATION_FLAG = 1 << 8;
+  private final boolean received;
 
   private volatile BasicProperties properties;
   private volatile long storeId;
   private volatile Settlement settlement;
   private volatile ByteBuf encodedProperties;
+
+  /** The CC and BCC header types the publish checks found, as {@link EncodedProperties#scan}. */
+  private int routingHeaders;
+
+  private volatile List<String> senderSelectedKeys;
 
   private Message(
       String exchange,
@@ -46,6 +48,7 @@ public final class Message extends AbstractReferenceCounted {
     this.encodedProperties = encodedProperties;
     this.body = body;
     this.account = account;
+    this.received = properties == null;
     this.footprint =
         body.readableBytes()
             + (encodedProperties == null ? 64 : encodedProperties.readableBytes())
@@ -83,6 +86,19 @@ public final class Message extends AbstractReferenceCounted {
 
   public String routingKey() {
     return routingKey;
+  }
+
+  /**
+   * The routing keys the publisher selected besides {@link #routingKey} — its {@code CC} and {@code
+   * BCC} headers' (see {@link SenderSelected}) — or null when there are none. Routing uses each.
+   */
+  public List<String> senderSelectedKeys() {
+    return senderSelectedKeys;
+  }
+
+  /** Sets the further routing keys; before the message is routed. */
+  public void senderSelectedKeys(List<String> keys) {
+    senderSelectedKeys = keys == null || keys.isEmpty() ? null : List.copyOf(keys);
   }
 
   /** The body; callers that keep or send it take a retained slice. */
@@ -144,48 +160,47 @@ public final class Message extends AbstractReferenceCounted {
       return p.deliveryMode() != null && p.deliveryMode() == 2;
     }
     ByteBuf e = encodedProperties;
-    int at = e.readerIndex();
-    int flags = e.getUnsignedShort(at);
-    if ((flags & DELIVERY_MODE_FLAG) == 0) {
-      return false;
-    }
-    at += 2;
-    if ((flags & CONTENT_TYPE_FLAG) != 0) {
-      at += 1 + e.getUnsignedByte(at);
-    }
-    if ((flags & CONTENT_ENCODING_FLAG) != 0) {
-      at += 1 + e.getUnsignedByte(at);
-    }
-    if ((flags & HEADERS_FLAG) != 0) {
-      at += 4 + (int) e.getUnsignedInt(at);
-    }
-    return e.getUnsignedByte(at) == 2;
+    int at = EncodedProperties.offset(e, EncodedProperties.DELIVERY_MODE);
+    return at >= 0 && e.getUnsignedByte(at) == 2;
   }
 
   /**
    * The message's own time to live in milliseconds (its {@code expiration} property, as RabbitMQ
-   * reads it), or -1 when it has none or it is not a non-negative integer. Decodes the properties
-   * only when their flags say an expiration is present.
+   * reads it), or -1 when it has none or it is not one RabbitMQ accepts. Reads the encoded property
+   * in place when the properties have not been decoded.
    */
   public long expirationMillis() {
     BasicProperties p = properties;
-    if (p == null) {
-      ByteBuf e = encodedProperties;
-      if (e.readableBytes() < 2 || (e.getUnsignedShort(e.readerIndex()) & EXPIRATION_FLAG) == 0) {
-        return -1;
-      }
-      p = properties();
+    if (p != null) {
+      return p.expiration() == null ? -1 : Expiration.millis(p.expiration());
     }
-    String expiration = p.expiration();
-    if (expiration == null) {
+    ByteBuf e = encodedProperties;
+    if (e.readableBytes() < 2) {
       return -1;
     }
-    try {
-      long ttl = Long.parseLong(expiration);
-      return ttl < 0 ? -1 : ttl;
-    } catch (NumberFormatException notANumber) {
-      return -1;
-    }
+    int at = EncodedProperties.offset(e, EncodedProperties.EXPIRATION);
+    return at < 0 ? -1 : Expiration.millis(e, at + 1, e.getUnsignedByte(at));
+  }
+
+  /**
+   * Whether this message came with encoded properties (read from the wire, or from the store) that
+   * nothing here has checked, rather than built in the JVM.
+   */
+  boolean received() {
+    return received;
+  }
+
+  void routingHeaders(int found) {
+    routingHeaders = found;
+  }
+
+  int routingHeaders() {
+    return routingHeaders;
+  }
+
+  /** The decoded properties if something decoded or built them already, else null. */
+  BasicProperties decodedOrNull() {
+    return properties;
   }
 
   /** The id under which the durable store keeps this message, 0 when it is not stored. */

@@ -13,6 +13,7 @@ public final class AmqpException extends Exception {
   private final boolean closesConnection;
   private final int classId;
   private final int methodId;
+  private final boolean namesMethod;
 
   private AmqpException(
       ReplyCode code, boolean closesConnection, String text, int classId, int methodId) {
@@ -21,6 +22,16 @@ public final class AmqpException extends Exception {
     this.closesConnection = closesConnection;
     this.classId = classId;
     this.methodId = methodId;
+    this.namesMethod = true;
+  }
+
+  private AmqpException(ReplyCode code) {
+    super(code.name(), null, false, false);
+    this.code = code;
+    this.closesConnection = true;
+    this.classId = 0;
+    this.methodId = 0;
+    this.namesMethod = false;
   }
 
   /** An error that closes what its code says: a channel for soft codes, else the connection. */
@@ -31,6 +42,15 @@ public final class AmqpException extends Exception {
   /** An error that closes the connection whatever its code (such as 403 on connection.open). */
   public static AmqpException connection(ReplyCode code, String format, Object... args) {
     return new AmqpException(code, true, String.format(Locale.ROOT, format, args), 0, 0);
+  }
+
+  /**
+   * What RabbitMQ's reader sends when a channel's process crashed (as on content properties that do
+   * not decode): connection.close with the code's bare name as text ({@code INTERNAL_ERROR}) and no
+   * method, even when a method caused it.
+   */
+  public static AmqpException crashed(ReplyCode code) {
+    return new AmqpException(code);
   }
 
   /** 503 COMMAND_INVALID for a method a client may not send. */
@@ -45,7 +65,7 @@ public final class AmqpException extends Exception {
 
   /** The same error, naming the method that caused it in the close frame. */
   public AmqpException causedBy(AmqpMethod method) {
-    if (classId != 0 || method == null) {
+    if (classId != 0 || method == null || !namesMethod) {
       return this;
     }
     return new AmqpException(

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The field table codec, with the type letters RabbitMQ and its clients use (RabbitMQ's errata to
- * AMQP 0-9-1 §4.2.5.5): {@code t b B s u I i l f d D S x A T F V}.
+ * AMQP 0-9-1 §4.2.5.5): {@code t b B s u I i l f d D S x A T F V}, and {@code L}, which RabbitMQ
+ * reads as {@code l}.
  *
  * <p>Values decode to {@link Boolean}, {@link Byte}, {@link Short}, {@link Integer}, {@link Long},
  * {@link Float}, {@link Double}, {@link BigDecimal}, {@link LongString}, {@code byte[]}, {@link
@@ -50,7 +51,7 @@ public final class FieldTable {
       case 'u' -> in.readUnsignedShort();
       case 'I' -> in.readInt();
       case 'i' -> in.readUnsignedInt();
-      case 'l' -> in.readLong();
+      case 'l', 'L' -> in.readLong();
       case 'f' -> in.readFloat();
       case 'd' -> in.readDouble();
       case 'D' -> {
@@ -60,12 +61,23 @@ public final class FieldTable {
       case 'S' -> LongString.of(Wire.readLongBytes(in));
       case 'x' -> Wire.readLongBytes(in);
       case 'A' -> readArray(in);
-      case 'T' -> Instant.ofEpochSecond(in.readLong());
+      case 'T' -> timestamp(in.readLong());
       case 'F' -> read(in);
       case 'V' -> null;
       default ->
           throw new IllegalArgumentException("unknown field table type '" + (char) type + "'");
     };
+  }
+
+  /**
+   * A timestamp's seconds as an {@link Instant}; the few 64-bit values beyond Instant's range
+   * (about ±10<sup>16</sup> s), which RabbitMQ accepts as well, are clamped to its ends.
+   */
+  private static Instant timestamp(long seconds) {
+    if (seconds < Instant.MIN.getEpochSecond()) {
+      return Instant.MIN;
+    }
+    return seconds > Instant.MAX.getEpochSecond() ? Instant.MAX : Instant.ofEpochSecond(seconds);
   }
 
   private static List<Object> readArray(ByteBuf in) {
@@ -139,6 +151,75 @@ public final class FieldTable {
     } else {
       throw new IllegalArgumentException("cannot encode " + value.getClass() + " in a field table");
     }
+  }
+
+  /**
+   * RabbitMQ's name for the type of a field value with type letter {@code type}, as its reply texts
+   * show it ({@code longstr}, {@code signedint}, …), or null for a letter it does not know.
+   */
+  public static String typeName(int type) {
+    return switch (type) {
+      case 'S' -> "longstr";
+      case 'T' -> "timestamp";
+      case 'b' -> "byte";
+      case 'B' -> "unsignedbyte";
+      case 's' -> "short";
+      case 'u' -> "unsignedshort";
+      case 'I' -> "signedint";
+      case 'i' -> "unsignedint";
+      case 'd' -> "double";
+      case 'f' -> "float";
+      case 'l', 'L' -> "long";
+      case 't' -> "bool";
+      case 'D' -> "decimal";
+      case 'F' -> "table";
+      case 'A' -> "array";
+      case 'x' -> "binary";
+      case 'V' -> "void";
+      default -> null;
+    };
+  }
+
+  /**
+   * RabbitMQ's name for the type of {@code value} as {@link #write} encodes it (a {@link String} as
+   * {@code longstr}, an {@link Integer} as {@code signedint}, …), or null for a value no field
+   * table can carry.
+   */
+  public static String typeName(Object value) {
+    return typeName(typeLetter(value));
+  }
+
+  private static int typeLetter(Object value) {
+    if (value == null) {
+      return 'V';
+    } else if (value instanceof Boolean) {
+      return 't';
+    } else if (value instanceof Byte) {
+      return 'b';
+    } else if (value instanceof Short) {
+      return 's';
+    } else if (value instanceof Integer) {
+      return 'I';
+    } else if (value instanceof Long) {
+      return 'l';
+    } else if (value instanceof Float) {
+      return 'f';
+    } else if (value instanceof Double) {
+      return 'd';
+    } else if (value instanceof BigDecimal) {
+      return 'D';
+    } else if (value instanceof LongString || value instanceof CharSequence) {
+      return 'S';
+    } else if (value instanceof byte[]) {
+      return 'x';
+    } else if (value instanceof List<?>) {
+      return 'A';
+    } else if (value instanceof Instant) {
+      return 'T';
+    } else if (value instanceof Map<?, ?>) {
+      return 'F';
+    }
+    return 0;
   }
 
   /** A table value as text, whether it arrived as a long string or was set as a String. */

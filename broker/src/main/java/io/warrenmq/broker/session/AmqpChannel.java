@@ -458,6 +458,10 @@ final class AmqpChannel implements ChannelMethodHandler, DeliverySink {
     Message msg =
         Message.fromWire(
             m.exchange(), m.routingKey(), properties, body, connection.broker().memory());
+    if (m.immediate()) { // not implemented since RabbitMQ 3.0: a connection error
+      msg.release();
+      throw AmqpException.of(ReplyCode.NOT_IMPLEMENTED, "immediate=true");
+    }
     core.publish(msg, m.mandatory());
   }
 

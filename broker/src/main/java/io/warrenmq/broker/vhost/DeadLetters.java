@@ -1,6 +1,7 @@
 package io.warrenmq.broker.vhost;
 
 import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.message.SenderSelected;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.queue.Queue;
@@ -16,7 +17,9 @@ import java.util.Map;
  * routing key; the {@code x-death} header gains (or counts again) an entry for this queue and
  * reason, most recent first, and {@code x-first-death-reason}, {@code -queue} and {@code -exchange}
  * are set once; the {@code expiration} property is removed and kept as the entry's {@code
- * original-expiration}. The body is shared, not copied.
+ * original-expiration}. With a dead-letter routing key the {@code CC} header is removed; without
+ * one the letter is routed again with the keys its publisher selected (CC and BCC) as well, as
+ * RabbitMQ routes it with all the message's routing keys. The body is shared, not copied.
  */
 final class DeadLetters {
 
@@ -56,7 +59,7 @@ final class DeadLetters {
       entry.put("queue", from.name());
       entry.put("time", Instant.ofEpochSecond(now));
       entry.put("exchange", message.exchange());
-      entry.put("routing-keys", List.of(message.routingKey()));
+      entry.put("routing-keys", deathRoutingKeys(message, p.headers()));
       if (p.expiration() != null) {
         entry.put("original-expiration", p.expiration());
       }
@@ -70,10 +73,26 @@ final class DeadLetters {
     headers.putIfAbsent("x-first-death-queue", from.name());
     headers.putIfAbsent("x-first-death-exchange", message.exchange());
     String key = argument(from, "x-dead-letter-routing-key");
-    return message.republish(
-        exchange,
-        key != null ? key : message.routingKey(),
-        p.withHeaders(headers).withExpiration(null));
+    if (key != null) {
+      headers.remove(SenderSelected.CC); // a new routing key replaces the sender's selection
+    }
+    Message letter =
+        message.republish(
+            exchange,
+            key != null ? key : message.routingKey(),
+            p.withHeaders(headers).withExpiration(null));
+    if (key == null) {
+      letter.senderSelectedKeys(SenderSelected.keysOf(message));
+    }
+    return letter;
+  }
+
+  /** The x-death entry's routing keys: the message's own, then those its CC and BCC select. */
+  private static List<String> deathRoutingKeys(Message message, Map<String, Object> headers) {
+    List<String> keys = new ArrayList<>();
+    keys.add(message.routingKey());
+    keys.addAll(SenderSelected.headerKeys(headers));
+    return keys;
   }
 
   /**

@@ -593,7 +593,7 @@ public final class VirtualHost implements Queue.Lifecycle {
    * @return the exchange, or null for the default exchange
    * @throws AmqpException 404 when the exchange does not exist, 403 when it is internal
    */
-  private Exchange checkPublishable(String exchangeName) throws AmqpException {
+  public Exchange checkPublishable(String exchangeName) throws AmqpException {
     if (exchangeName.isEmpty()) {
       return null;
     }
@@ -670,17 +670,28 @@ public final class VirtualHost implements Queue.Lifecycle {
     return new Published(targets.size(), rejected);
   }
 
-  /** The default exchange: the queue named by the routing key, if there is one. */
+  /** The default exchange: the queues named by the routing keys, if there are such queues. */
   private void routeDefault(Message message, Routes out) {
     Queue q = queues.get(message.routingKey());
     if (q != null) {
       out.add(q);
+    }
+    List<String> more = message.senderSelectedKeys();
+    for (int i = 0; more != null && i < more.size(); i++) {
+      q = queues.get(more.get(i));
+      if (q != null) {
+        out.add(q);
+      }
     }
   }
 
   private void routeThrough(Exchange x, Message message, Routes out, Set<Exchange> visited) {
     Routes direct = new Routes();
     x.route(message, direct);
+    List<String> more = message.senderSelectedKeys(); // CC and BCC: the same exchange, more keys
+    for (int i = 0; more != null && i < more.size(); i++) {
+      x.route(message, more.get(i), direct);
+    }
     boolean routed = false;
     for (Destination d : direct.destinations()) {
       if (d instanceof Exchange next) {

@@ -30,6 +30,10 @@ public final class MessageCodec {
   public static final String BODY_KIND = "x-jms-type";
   public static final String TIMESTAMP = "x-jms-timestamp";
   public static final String EXPIRATION = "x-jms-expiration";
+
+  /** RabbitMQ's longest per-message TTL: ten years in milliseconds. */
+  static final long MAX_TTL_MILLIS = 315_360_000_000L;
+
   public static final String DELIVERY_TIME = "x-jms-delivery-time";
   public static final String DESTINATION = "x-jms-destination";
   public static final String SENDER = "x-jms-connection";
@@ -66,8 +70,10 @@ public final class MessageCodec {
     }
     String expiration = null;
     if (m.getJMSExpiration() != 0) {
-      // AMQP's expiration is a TTL: what remains of the JMS lifetime, at least 1 ms.
-      expiration = Long.toString(Math.max(1, m.getJMSExpiration() - System.currentTimeMillis()));
+      // AMQP's expiration is a TTL: what remains of the JMS lifetime, at least 1 ms, and at most
+      // the ten years RabbitMQ accepts (the JMS expiration itself travels in a header).
+      long ttl = m.getJMSExpiration() - System.currentTimeMillis();
+      expiration = Long.toString(Math.min(Math.max(1, ttl), MAX_TTL_MILLIS));
     }
     Destination replyTo = m.getJMSReplyTo();
     return new AmqpMessage(

@@ -2,6 +2,7 @@ package io.warrenmq.jms.vm;
 
 import io.netty.buffer.ByteBuf;
 import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.message.PublishChecks;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.queue.QueueEntry;
@@ -29,22 +30,28 @@ import java.util.Map;
 final class VmMessages {
   private VmMessages() {}
 
+  /**
+   * The broker's properties for {@code m}.
+   *
+   * @throws IllegalArgumentException for a value no field table or short string can carry
+   */
   static BasicProperties properties(AmqpMessage m) {
-    return new BasicProperties(
-        m.contentType(),
-        m.contentEncoding(),
-        wireHeaders(m.headers()),
-        m.deliveryMode(),
-        m.priority(),
-        m.correlationId(),
-        m.replyTo(),
-        m.expiration(),
-        m.messageId(),
-        m.timestamp() == null ? null : m.timestamp().getTime() / 1000,
-        m.type(),
-        m.userId(),
-        m.appId(),
-        null);
+    return PublishChecks.encodable(
+        new BasicProperties(
+            m.contentType(),
+            m.contentEncoding(),
+            wireHeaders(m.headers()),
+            m.deliveryMode(),
+            m.priority(),
+            m.correlationId(),
+            m.replyTo(),
+            m.expiration(),
+            m.messageId(),
+            m.timestamp() == null ? null : m.timestamp().getTime() / 1000,
+            m.type(),
+            m.userId(),
+            m.appId(),
+            null));
   }
 
   /**

@@ -31,10 +31,10 @@ import org.junit.jupiter.api.Test;
 
 /** Every message type, every header and every property type survives a trip through a queue. */
 class MessageRoundTripIT extends JmsTestSupport {
-  private Session session;
-  private Queue queue;
-  private MessageProducer producer;
-  private MessageConsumer consumer;
+  Session session;
+  Queue queue;
+  MessageProducer producer;
+  MessageConsumer consumer;
 
   @BeforeEach
   void openQueue() throws Exception {
@@ -45,7 +45,7 @@ class MessageRoundTripIT extends JmsTestSupport {
     consumer = session.createConsumer(queue);
   }
 
-  private <T extends Message> T roundTrip(T message, Class<T> type) throws Exception {
+  <T extends Message> T roundTrip(T message, Class<T> type) throws Exception {
     producer.send(message);
     Message received = consumer.receive(WAIT_MILLIS);
     return type.cast(assertInstanceOf(type, received));
@@ -215,5 +215,15 @@ class MessageRoundTripIT extends JmsTestSupport {
     assertThrows(IllegalArgumentException.class, () -> m.setIntProperty("AND", 1));
     assertThrows(IllegalArgumentException.class, () -> m.setIntProperty("", 1));
     assertThrows(MessageFormatException.class, () -> m.setObjectProperty("list", List.of()));
+  }
+
+  @Test
+  void aTimeToLiveBeyondTheBrokersLongestIsSentAsItsLongest() throws Exception {
+    long twentyYears = 20L * 365 * 24 * 3600 * 1000;
+    TextMessage out = session.createTextMessage("long-lived");
+    producer.send(out, DeliveryMode.PERSISTENT, 4, twentyYears);
+    TextMessage in = assertInstanceOf(TextMessage.class, consumer.receive(WAIT_MILLIS));
+    assertEquals("long-lived", in.getText());
+    assertEquals(out.getJMSExpiration(), in.getJMSExpiration());
   }
 }
