@@ -11,6 +11,7 @@ import io.warrenmq.jms.link.AmqpMessage;
 import io.warrenmq.jms.link.LinkDelivery;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
+import io.warrenmq.jms.link.WireProperties;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -123,6 +124,13 @@ final class AmqpLinkSession implements LinkSession {
 
   @Override
   public long publish(String exchange, String routingKey, AmqpMessage m) throws LinkException {
+    try {
+      // Checked first: the client refuses such a message only after taking its confirm number,
+      // and every later confirm would then be off by one.
+      WireProperties.of(m);
+    } catch (IllegalArgumentException e) {
+      throw new LinkException("cannot publish to exchange '" + exchange + "': " + e, 0, e);
+    }
     AMQP.BasicProperties props =
         new AMQP.BasicProperties.Builder()
             .contentType(m.contentType())

@@ -16,6 +16,7 @@ import io.warrenmq.jms.link.AmqpMessage;
 import io.warrenmq.jms.link.LinkDelivery;
 import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
+import io.warrenmq.jms.link.WireProperties;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -176,7 +177,7 @@ final class VmLinkSession implements LinkSession, DeliverySink {
   public long publish(String exchange, String routingKey, AmqpMessage m) throws LinkException {
     BasicProperties properties;
     try {
-      properties = VmMessages.properties(m);
+      properties = WireProperties.of(m);
     } catch (IllegalArgumentException e) {
       throw new LinkException("cannot publish to exchange '" + exchange + "': " + e, 0, e);
     }

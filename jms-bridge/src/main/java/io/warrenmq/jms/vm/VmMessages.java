@@ -2,13 +2,12 @@ package io.warrenmq.jms.vm;
 
 import io.netty.buffer.ByteBuf;
 import io.warrenmq.broker.message.Message;
-import io.warrenmq.broker.message.PublishChecks;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.jms.link.AmqpMessage;
 import io.warrenmq.jms.link.LinkDelivery;
-import java.math.BigDecimal;
+import io.warrenmq.jms.link.WireProperties;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -17,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Converts between the link's {@link AmqpMessage} and the broker's properties, so that a message
- * looks the same whichever transport carried it: timestamps are whole seconds (AMQP's), header
- * values are what the RabbitMQ Java client would hand over.
+ * Turns what the broker delivers into the link's {@link AmqpMessage}, so that a message looks the
+ * same whichever transport carried it: timestamps are whole seconds (AMQP's), header values are
+ * what the RabbitMQ Java client would hand over. (The other way is {@link WireProperties}.)
  *
  * <p><b>Bodies.</b> Publishing wraps the caller's array, never copies it. On delivery the JMS
  * message needs a {@code byte[]}: when the broker's buffer is a heap buffer whose array is exactly
@@ -29,95 +28,6 @@ import java.util.Map;
  */
 final class VmMessages {
   private VmMessages() {}
-
-  /**
-   * The broker's properties for {@code m}.
-   *
-   * @throws IllegalArgumentException for a value no field table or short string can carry
-   */
-  static BasicProperties properties(AmqpMessage m) {
-    return PublishChecks.encodable(
-        new BasicProperties(
-            m.contentType(),
-            m.contentEncoding(),
-            wireHeaders(m.headers()),
-            m.deliveryMode(),
-            m.priority(),
-            m.correlationId(),
-            m.replyTo(),
-            m.expiration(),
-            m.messageId(),
-            m.timestamp() == null ? null : m.timestamp().getTime() / 1000,
-            m.type(),
-            m.userId(),
-            m.appId(),
-            null));
-  }
-
-  /**
-   * The headers as the broker keeps them: every value must be one a field table can carry (a
-   * network consumer may receive the message); {@link Date}s, which the Java client sends as
-   * timestamps, become {@link Instant}s. The map is rebuilt only when it holds a Date.
-   *
-   * @throws IllegalArgumentException for a value no field table can carry
-   */
-  static Map<String, Object> wireHeaders(Map<String, Object> headers) {
-    if (headers == null || !needsConversion(headers.values())) {
-      return headers;
-    }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> converted = (Map<String, Object>) wireValue(headers);
-    return converted;
-  }
-
-  private static boolean needsConversion(Iterable<?> values) {
-    for (Object v : values) {
-      if (v instanceof Date) {
-        return true;
-      }
-      if (v instanceof List<?> list && needsConversion(list)) {
-        return true;
-      }
-      if (v instanceof Map<?, ?> map && needsConversion(map.values())) {
-        return true;
-      }
-      if (!(v == null
-          || v instanceof Boolean
-          || v instanceof Byte
-          || v instanceof Short
-          || v instanceof Integer
-          || v instanceof Long
-          || v instanceof Float
-          || v instanceof Double
-          || v instanceof BigDecimal
-          || v instanceof CharSequence
-          || v instanceof LongString
-          || v instanceof byte[]
-          || v instanceof Instant
-          || v instanceof List<?>
-          || v instanceof Map<?, ?>)) {
-        throw new IllegalArgumentException("invalid header value type " + v.getClass().getName());
-      }
-    }
-    return false;
-  }
-
-  private static Object wireValue(Object v) {
-    if (v instanceof Date d) {
-      return Instant.ofEpochSecond(d.getTime() / 1000);
-    }
-    if (v instanceof List<?> list) {
-      List<Object> out = new ArrayList<>(list.size());
-      list.forEach(e -> out.add(wireValue(e)));
-      return out;
-    }
-    if (v instanceof Map<?, ?> map) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      map.forEach((k, e) -> out.put(String.valueOf(k), wireValue(e)));
-      return out;
-    }
-    return v;
-  }
 
   static LinkDelivery delivery(long tag, QueueEntry entry) {
     Message msg = entry.message();

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.Connection;
 import jakarta.jms.DeliveryMode;
+import jakarta.jms.JMSException;
 import jakarta.jms.MapMessage;
 import jakarta.jms.Message;
 import jakarta.jms.MessageConsumer;
@@ -225,5 +226,23 @@ class MessageRoundTripIT extends JmsTestSupport {
     TextMessage in = assertInstanceOf(TextMessage.class, consumer.receive(WAIT_MILLIS));
     assertEquals("long-lived", in.getText());
     assertEquals(out.getJMSExpiration(), in.getJMSExpiration());
+  }
+
+  /**
+   * What the wire cannot carry is refused when sent, as the RabbitMQ Java client refuses it — in-VM
+   * too, where properties stay objects until a network consumer or the store needs their octets —
+   * and the next send is confirmed as usual (the network link checks before the client takes a
+   * confirm number).
+   */
+  @Test
+  void propertiesTooLongForTheWireAreRefusedAndTheSessionGoesOn() throws Exception {
+    Message tooLong = session.createMessage();
+    tooLong.setJMSCorrelationID("c".repeat(256));
+    assertThrows(JMSException.class, () -> producer.send(tooLong));
+    Message tooLongName = session.createMessage();
+    tooLongName.setIntProperty("p".repeat(256), 1);
+    assertThrows(JMSException.class, () -> producer.send(tooLongName));
+    assertEquals(
+        "after", roundTrip(session.createTextMessage("after"), TextMessage.class).getText());
   }
 }
