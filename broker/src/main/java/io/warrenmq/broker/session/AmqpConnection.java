@@ -62,8 +62,14 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   public static final String HEARTBEAT_HANDLER = "heartbeat";
   public static final String CONNECTION_HANDLER = "amqp-connection";
 
-  private static final int FRAME_MIN_SIZE = 4096;
   private static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
+
+  /**
+   * How long a connection refused during the handshake waits, unread, before its socket closes:
+   * RabbitMQ's SILENT_CLOSE_DELAY, which spares the broker clients that retry at once.
+   */
+  private static final long SILENT_CLOSE_DELAY_SECONDS = 3;
+
   private static final long CLOSE_OK_TIMEOUT_SECONDS = 3;
 
   private enum State {
@@ -401,12 +407,12 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   public void connectionTuneOk(ConnectionTuneOk m) throws AmqpException {
     expect(State.AWAITING_TUNE_OK, m);
     int proposedFrameMax = m.frameMax() == 0 ? limits.frameMax() : m.frameMax();
-    if (proposedFrameMax < FRAME_MIN_SIZE) {
+    if (proposedFrameMax < Frame.MIN_SIZE) {
       throw AmqpException.connection(
           ReplyCode.NOT_ALLOWED,
           "negotiated frame_max = %d is lower than the minimum allowed value (%d)",
           m.frameMax(),
-          FRAME_MIN_SIZE);
+          Frame.MIN_SIZE);
     }
     if (Integer.toUnsignedLong(proposedFrameMax) > limits.frameMax()) {
       throw AmqpException.connection(
@@ -491,21 +497,38 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   /** Closes the connection for a hard error, or closes one channel for a soft one. */
   void closeWithError(AmqpException e) {
-    if (state == State.CLOSED || state == State.CLOSING) {
-      return;
-    }
-    if (state.compareTo(State.AWAITING_TUNE_OK) < 0 && e.code() != ReplyCode.ACCESS_REFUSED) {
-      // Before tuning, the spec allows just closing the socket (§4.2.2).
-      LOG.log(Level.WARNING, "closing {0} during handshake: {1}", peer(), e.text());
-    } else {
-      LOG.log(Level.WARNING, "closing connection {0}: {1}", peer(), e.text());
-    }
-    forceClose(e.code().code(), e.text(), e.classId(), e.methodId());
+    closeWithError(e.text(), e.code(), e.classId(), e.methodId());
+  }
+
+  /**
+   * Whether an error before tuning ends is answered with silence (AMQP 0-9-1 §4.2.2 allows just
+   * closing the socket), as rabbit_reader answers it: only a refused login (to a client that asked
+   * for authentication_failure_close) and a refused tune-ok get a connection.close; anything else,
+   * such as a frame larger than {@link Frame#MIN_SIZE} before tune-ok, does not.
+   */
+  private boolean closesSilently(ReplyCode code) {
+    return switch (state) {
+      case AWAITING_HEADER, AWAITING_START_OK -> code != ReplyCode.ACCESS_REFUSED;
+      case AWAITING_TUNE_OK -> code != ReplyCode.NOT_ALLOWED;
+      default -> false;
+    };
+  }
+
+  /** Stops reading, and closes the socket after {@link #SILENT_CLOSE_DELAY_SECONDS}. */
+  private void closeSilently() {
+    state = State.CLOSED;
+    ctx.channel().config().setAutoRead(false);
+    ctx.executor().schedule(() -> ctx.close(), SILENT_CLOSE_DELAY_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Like {@link #closeWithError(AmqpException)}, naming a method that has no record. */
   private void closeWithError(String text, ReplyCode code, int classId, int methodId) {
     if (state == State.CLOSED || state == State.CLOSING) {
+      return;
+    }
+    if (closesSilently(code)) {
+      LOG.log(Level.WARNING, "closing {0} during handshake: {1}", peer(), text);
+      closeSilently();
       return;
     }
     LOG.log(Level.WARNING, "closing connection {0}: {1}", peer(), text);

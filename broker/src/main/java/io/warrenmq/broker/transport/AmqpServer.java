@@ -57,7 +57,6 @@ public final class AmqpServer implements AutoCloseable {
       int port,
       io.netty.handler.ssl.SslContext tls,
       int tlsPort,
-      int initialFrameMax,
       Supplier<ChannelHandler> handlers,
       java.util.function.Consumer<ChannelHandler> onHeader)
       throws InterruptedException {
@@ -74,7 +73,7 @@ public final class AmqpServer implements AutoCloseable {
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
-            .childHandler(pipeline(null, initialFrameMax, handlers, onHeader));
+            .childHandler(pipeline(null, handlers, onHeader));
     Channel listener = null;
     try {
       listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
@@ -82,7 +81,7 @@ public final class AmqpServer implements AutoCloseable {
       if (tls != null) {
         tlsListener =
             b.clone()
-                .childHandler(pipeline(tls, initialFrameMax, handlers, onHeader))
+                .childHandler(pipeline(tls, handlers, onHeader))
                 .bind(new InetSocketAddress(host, tlsPort))
                 .sync()
                 .channel();
@@ -104,7 +103,6 @@ public final class AmqpServer implements AutoCloseable {
    */
   private static ChannelInitializer<SocketChannel> pipeline(
       io.netty.handler.ssl.SslContext tls,
-      int initialFrameMax,
       Supplier<ChannelHandler> handlers,
       java.util.function.Consumer<ChannelHandler> onHeader) {
     return new ChannelInitializer<>() {
@@ -116,7 +114,7 @@ public final class AmqpServer implements AutoCloseable {
         ChannelHandler connection = handlers.get();
         ch.pipeline()
             .addLast(HEADER, new ProtocolHeaderHandler(() -> onHeader.accept(connection)))
-            .addLast(DECODER, new FrameDecoder(initialFrameMax))
+            .addLast(DECODER, new FrameDecoder(Frame.MIN_SIZE))
             .addLast(CONNECTION, connection);
       }
     };
