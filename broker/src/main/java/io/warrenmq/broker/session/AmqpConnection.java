@@ -229,7 +229,12 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
           state = State.CLOSED;
           ctx.close();
         }
-        case WRITER_IDLE -> ctx.writeAndFlush(Frames.heartbeat(), ctx.voidPromise());
+        case WRITER_IDLE -> {
+          // A socket that is not writable has output waiting: a heartbeat would only join it.
+          if (ctx.channel().isWritable()) {
+            ctx.writeAndFlush(Frames.heartbeat(), ctx.voidPromise());
+          }
+        }
         default -> {}
       }
     }
