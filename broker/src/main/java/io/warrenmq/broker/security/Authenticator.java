@@ -60,6 +60,16 @@ public final class Authenticator {
     return new Result(name, null);
   }
 
+  /**
+   * Whether {@code secret} is {@code user}'s password: the check a connection's new secret passes
+   * (connection.update-secret), as a credentials backend checks a refreshed token.
+   */
+  public boolean isSecretOf(String user, byte[] secret) {
+    BrokerConfig.User known = users.get(user);
+    return known != null
+        && MessageDigest.isEqual(known.password().getBytes(StandardCharsets.UTF_8), secret);
+  }
+
   /** Whether {@code user} may use {@code vhost}. */
   public boolean mayAccess(String user, String vhost) {
     Set<String> allowed = permissions.get(user);

@@ -485,10 +485,27 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     ctx.close();
   }
 
+  /**
+   * A client refreshing its credentials (OAuth 2 clients do, before their token expires): the new
+   * secret must be the user's, as a backend whose credentials expire checks it in RabbitMQ; it is
+   * refused with RabbitMQ's 530. (RabbitMQ's internal user database, whose passwords do not expire,
+   * takes any secret.)
+   */
   @Override
   public void connectionUpdateSecret(ConnectionUpdateSecret m) throws AmqpException {
-    throw AmqpException.connection(
-        ReplyCode.NOT_IMPLEMENTED, "connection.update-secret is not supported by PLAIN logins");
+    expect(State.OPEN, m);
+    if (!broker.authenticator().isSecretOf(user, m.newSecret())) {
+      LOG.log(Level.WARNING, "secret update was refused for user ''{0}'' on {1}", user, peer());
+      throw AmqpException.connection(
+          ReplyCode.NOT_ALLOWED, "New secret was refused by one of the backends");
+    }
+    send(0, new AmqpMethod.ConnectionUpdateSecretOk());
+    LOG.log(
+        Level.INFO,
+        "connection {0}: user ''{1}'' updated secret, reason: {2}",
+        peer(),
+        user,
+        m.reason());
   }
 
   private void expect(State expected, AmqpMethod m) throws AmqpException {

@@ -1,0 +1,119 @@
+package io.warrenmq.broker.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.impl.CredentialsProvider;
+import com.rabbitmq.client.impl.CredentialsRefreshService;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * connection.update-secret, which clients send when their credentials are refreshed (OAuth 2 tokens
+ * before they expire): the Java client sends it from its credentials refresh service with the
+ * provider's new password, and the connection goes on. A secret that is not the user's closes the
+ * connection with RabbitMQ's 530, as a RabbitMQ backend whose credentials expire refuses it.
+ */
+class UpdateSecretIT extends BrokerTestSupport {
+
+  private final Credentials credentials = new Credentials();
+  private final ManualRefresh refresh = new ManualRefresh();
+  private Connection connection;
+
+  @BeforeEach
+  void connectWithRefreshableCredentials() throws Exception {
+    ConnectionFactory factory = connectionFactory();
+    credentials.username = factory.getUsername();
+    credentials.password = factory.getPassword();
+    factory.setCredentialsProvider(credentials);
+    factory.setCredentialsRefreshService(refresh);
+    connection = track(factory.newConnection());
+  }
+
+  @Test
+  void refreshedSecretThatIsTheUsersIsAcceptedAndTheConnectionGoesOn() throws Exception {
+    assertTrue(refresh.action.call(), "update-secret-ok");
+
+    assertTrue(connection.isOpen());
+    assertNotNull(connection.createChannel().queueDeclare().getQueue());
+  }
+
+  @Test
+  void secretCanBeRefreshedAgainAndAgain() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      assertTrue(refresh.action.call(), "update-secret-ok " + i);
+    }
+
+    assertNotNull(connection.createChannel().queueDeclare().getQueue());
+  }
+
+  @Test
+  void refreshedSecretThatIsNotTheUsersClosesTheConnectionWith530() throws Exception {
+    assumeInProcess(); // RabbitMQ's own user database, whose passwords never expire, takes any
+    credentials.password = "not-the-password";
+
+    assertFalse(refresh.action.call(), "the refresh should have failed");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !connection.isOpen());
+    AMQP.Connection.Close close =
+        assertInstanceOf(AMQP.Connection.Close.class, connection.getCloseReason().getReason());
+    assertEquals(530, close.getReplyCode());
+    assertEquals(
+        "NOT_ALLOWED - New secret was refused by one of the backends", close.getReplyText());
+    assertEquals(10, close.getClassId());
+    assertEquals(70, close.getMethodId());
+  }
+
+  /** Credentials that say they expire, so that the client registers them for refreshing. */
+  private static final class Credentials implements CredentialsProvider {
+    volatile String username;
+    volatile String password;
+
+    @Override
+    public String getUsername() {
+      return username;
+    }
+
+    @Override
+    public String getPassword() {
+      return password;
+    }
+
+    @Override
+    public Duration getTimeBeforeExpiration() {
+      return Duration.ofHours(1);
+    }
+  }
+
+  /**
+   * A refresh service that runs the client's refresh action when the test says so, where a real one
+   * runs it shortly before the credentials expire. The action sends connection.update-secret and
+   * returns whether update-secret-ok came back.
+   */
+  private static final class ManualRefresh implements CredentialsRefreshService {
+    volatile Callable<Boolean> action;
+
+    @Override
+    public String register(CredentialsProvider provider, Callable<Boolean> refreshAction) {
+      action = refreshAction;
+      return "manual";
+    }
+
+    @Override
+    public void unregister(CredentialsProvider provider, String registrationId) {}
+
+    @Override
+    public boolean isApproachingExpiration(Duration timeBeforeExpiration) {
+      return false;
+    }
+  }
+}
