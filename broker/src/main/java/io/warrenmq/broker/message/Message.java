@@ -22,11 +22,6 @@ public final class Message extends AbstractReferenceCounted {
   private final ByteBuf body;
   private final MemoryAccount account;
   private final long footprint;
-  private static final int CONTENT_TYPE_FLAG = 1 << 15;
-  private static final int CONTENT_ENCODING_FLAG = 1 << 14;
-  private static final int HEADERS_FLAG = 1 << 13;
-  private static final int DELIVERY_MODE_FLAG = 1 << 12;
-  private static final int EXPIRATION_FLAG = 1 << 8;
 
   private volatile BasicProperties properties;
   private volatile long storeId;
@@ -133,17 +128,17 @@ public final class Message extends AbstractReferenceCounted {
     ByteBuf e = encodedProperties;
     int at = e.readerIndex();
     int flags = e.getUnsignedShort(at);
-    if ((flags & DELIVERY_MODE_FLAG) == 0) {
+    if ((flags & BasicProperties.DELIVERY_MODE_FLAG) == 0) {
       return false;
     }
     at += 2;
-    if ((flags & CONTENT_TYPE_FLAG) != 0) {
+    if ((flags & BasicProperties.CONTENT_TYPE_FLAG) != 0) {
       at += 1 + e.getUnsignedByte(at);
     }
-    if ((flags & CONTENT_ENCODING_FLAG) != 0) {
+    if ((flags & BasicProperties.CONTENT_ENCODING_FLAG) != 0) {
       at += 1 + e.getUnsignedByte(at);
     }
-    if ((flags & HEADERS_FLAG) != 0) {
+    if ((flags & BasicProperties.HEADERS_FLAG) != 0) {
       at += 4 + (int) e.getUnsignedInt(at);
     }
     return e.getUnsignedByte(at) == 2;
@@ -158,7 +153,8 @@ public final class Message extends AbstractReferenceCounted {
     BasicProperties p = properties;
     if (p == null) {
       ByteBuf e = encodedProperties;
-      if (e.readableBytes() < 2 || (e.getUnsignedShort(e.readerIndex()) & EXPIRATION_FLAG) == 0) {
+      if (e.readableBytes() < 2
+          || (e.getUnsignedShort(e.readerIndex()) & BasicProperties.EXPIRATION_FLAG) == 0) {
         return -1;
       }
       p = properties();

@@ -49,9 +49,9 @@ final class AmqpChannel implements ChannelMethodHandler {
   private static final int OUTBOX_LIMIT = 1024;
 
   /** Property flag bits (AMQP 0-9-1 §4.2.6.1) checked before decoding properties. */
-  private static final int REPLY_TO_FLAG = 1 << 9;
+  private static final int REPLY_TO_FLAG = BasicProperties.REPLY_TO_FLAG;
 
-  private static final int USER_ID_FLAG = 1 << 4;
+  private static final int USER_ID_FLAG = BasicProperties.USER_ID_FLAG;
 
   private enum State {
     OPEN,
