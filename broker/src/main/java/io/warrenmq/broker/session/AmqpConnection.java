@@ -9,7 +9,6 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -29,6 +28,7 @@ import io.warrenmq.broker.protocol.UnknownMethodException;
 import io.warrenmq.broker.queue.BackpressureListener;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.security.Authenticator;
+import io.warrenmq.broker.transport.AmqpServer;
 import io.warrenmq.broker.transport.Frame;
 import io.warrenmq.broker.transport.FrameDecoder;
 import io.warrenmq.broker.transport.Frames;
@@ -54,13 +54,6 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     implements ConnectionMethodHandler, BackpressureListener {
 
   static final System.Logger LOG = System.getLogger("io.warrenmq.broker.connection");
-
-  /** Handler names in the pipeline. */
-  public static final String HEADER_HANDLER = "protocol-header";
-
-  public static final String FRAME_DECODER = "frame-decoder";
-  public static final String HEARTBEAT_HANDLER = "heartbeat";
-  public static final String CONNECTION_HANDLER = "amqp-connection";
 
   private static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
 
@@ -429,13 +422,13 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     frameMax = proposedFrameMax;
     channelMax =
         m.channelMax() == 0 ? limits.channelMax() : Math.min(m.channelMax(), limits.channelMax());
-    ((FrameDecoder) ctx.pipeline().get(FRAME_DECODER)).frameMax(frameMax);
+    ((FrameDecoder) ctx.pipeline().get(AmqpServer.DECODER)).frameMax(frameMax);
     int heartbeat = m.heartbeat();
     if (heartbeat > 0) {
       ctx.pipeline()
           .addBefore(
-              FRAME_DECODER,
-              HEARTBEAT_HANDLER,
+              AmqpServer.DECODER,
+              AmqpServer.HEARTBEAT,
               new IdleStateHandler(
                   heartbeat * 2L * 1000, heartbeat * 1000L / 2, 0, TimeUnit.MILLISECONDS));
     }
@@ -713,9 +706,5 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
       end--;
     }
     return new String(utf8, 0, end, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  static void releaseQuietly(Object o) {
-    ReferenceCountUtil.safeRelease(o);
   }
 }

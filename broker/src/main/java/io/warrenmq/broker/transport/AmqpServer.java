@@ -32,6 +32,9 @@ public final class AmqpServer implements AutoCloseable {
   public static final String DECODER = "frame-decoder";
   public static final String CONNECTION = "amqp-connection";
 
+  /** The heartbeat handler, added before the {@value #DECODER} once heartbeats are negotiated. */
+  public static final String HEARTBEAT = "heartbeat";
+
   public static final String TLS = "tls";
 
   private final EventLoopGroup boss;
