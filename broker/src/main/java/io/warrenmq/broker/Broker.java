@@ -167,7 +167,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
               config.port(),
               config.tls() == null ? null : TlsContexts.server(config.tls()),
               config.tls() == null ? 0 : config.tls().port(),
-              config.limits().frameMax(),
+              config.limits().sendTimeoutMillis(),
               () -> new AmqpConnection(broker),
               (ChannelHandler c) -> ((AmqpConnection) c).protocolHeaderAccepted());
     } catch (Exception e) { // Netty rethrows a failed bind's IOException undeclared

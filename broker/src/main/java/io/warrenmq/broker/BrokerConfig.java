@@ -76,6 +76,8 @@ public record BrokerConfig(
    * @param queueBacklogBytes how many octets of ready messages a queue holds in memory before its
    *     publishers' connections stop being read (queues page out to the store long before that)
    * @param diskFreeLimit free octets under the data directory below which publishers are blocked
+   * @param sendTimeoutMillis how long writes to a client may make no progress (it has stopped
+   *     reading) before its connection is closed, as RabbitMQ's {@code send_timeout} does
    */
   public record Limits(
       int frameMax,
@@ -84,10 +86,33 @@ public record BrokerConfig(
       int maxMessageSize,
       double memoryHighWatermark,
       long queueBacklogBytes,
-      long diskFreeLimit) {
+      long diskFreeLimit,
+      long sendTimeoutMillis) {
 
     /** RabbitMQ's default disk free limit: 50 MB. */
     public static final long DEFAULT_DISK_FREE_LIMIT = 50_000_000L;
+
+    /** RabbitMQ's default send timeout (its socket library's): 30 s. */
+    public static final long DEFAULT_SEND_TIMEOUT_MILLIS = 30_000L;
+
+    public Limits(
+        int frameMax,
+        int channelMax,
+        int heartbeatSeconds,
+        int maxMessageSize,
+        double memoryHighWatermark,
+        long queueBacklogBytes,
+        long diskFreeLimit) {
+      this(
+          frameMax,
+          channelMax,
+          heartbeatSeconds,
+          maxMessageSize,
+          memoryHighWatermark,
+          queueBacklogBytes,
+          diskFreeLimit,
+          DEFAULT_SEND_TIMEOUT_MILLIS);
+    }
 
     public Limits(
         int frameMax,
@@ -118,7 +143,20 @@ public record BrokerConfig(
           maxMessageSize,
           memoryHighWatermark,
           queueBacklogBytes,
-          bytes);
+          bytes,
+          sendTimeoutMillis);
+    }
+
+    public Limits withSendTimeoutMillis(long millis) {
+      return new Limits(
+          frameMax,
+          channelMax,
+          heartbeatSeconds,
+          maxMessageSize,
+          memoryHighWatermark,
+          queueBacklogBytes,
+          diskFreeLimit,
+          millis);
     }
   }
 

@@ -76,7 +76,8 @@ final class ConfigFile {
                 p.getProperty("queue-backlog-bytes", String.valueOf(l.queueBacklogBytes()))),
             p.containsKey("disk-free-limit")
                 ? diskFreeLimit(p.getProperty("disk-free-limit"))
-                : l.diskFreeLimit()));
+                : l.diskFreeLimit(),
+            Long.parseLong(p.getProperty("send-timeout", String.valueOf(l.sendTimeoutMillis())))));
   }
 
   /**

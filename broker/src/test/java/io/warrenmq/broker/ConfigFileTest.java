@@ -38,6 +38,7 @@ class ConfigFileTest {
             users.alice.vhosts=orders
             frame-max=65536
             disk-free-limit=1GB
+            send-timeout=5000
             """));
     BrokerConfig cfg = ConfigFile.apply(BrokerConfig.defaults(), p);
     assertEquals("127.0.0.1", cfg.host());
@@ -50,6 +51,7 @@ class ConfigFileTest {
     assertEquals(Set.of("orders"), cfg.permissions().get("alice"));
     assertEquals(65536, cfg.limits().frameMax());
     assertEquals(1_000_000_000L, cfg.limits().diskFreeLimit());
+    assertEquals(5000, cfg.limits().sendTimeoutMillis());
   }
 
   @Test
@@ -59,5 +61,6 @@ class ConfigFileTest {
     assertTrue(cfg.users().get("guest").loopbackOnly());
     assertEquals(131_072, cfg.limits().frameMax());
     assertEquals(BrokerConfig.Limits.DEFAULT_DISK_FREE_LIMIT, cfg.limits().diskFreeLimit());
+    assertEquals(30_000, cfg.limits().sendTimeoutMillis());
   }
 }

@@ -50,11 +50,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Channel {
 
-  /** Property flag bits (AMQP 0-9-1 §4.2.6.1) checked before decoding properties. */
-  private static final int REPLY_TO_FLAG = 1 << 9;
-
-  private static final int USER_ID_FLAG = 1 << 4;
-
   /** basic.get's answer, written by the adapter before a no-ack message is settled. */
   public interface GetHandler {
     void got(long deliveryTag, QueueEntry entry, int messageCount);
@@ -189,7 +184,7 @@ public final class Channel {
    * direct reply-to address. Properties are decoded only when their flags say these are present.
    */
   private Message checkProperties(Message msg) throws AmqpException {
-    if (!msg.mayHave(REPLY_TO_FLAG | USER_ID_FLAG)) {
+    if (!msg.mayHave(BasicProperties.REPLY_TO_FLAG | BasicProperties.USER_ID_FLAG)) {
       return msg;
     }
     BasicProperties p = msg.properties();

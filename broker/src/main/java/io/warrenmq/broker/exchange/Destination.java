@@ -4,7 +4,4 @@ package io.warrenmq.broker.exchange;
 public interface Destination {
 
   String name();
-
-  /** Names this destination in errors, such as {@code queue 'q'}. */
-  String describe();
 }

@@ -103,11 +103,6 @@ public abstract class Exchange implements Destination {
     return name;
   }
 
-  @Override
-  public String describe() {
-    return "exchange '" + name + "'";
-  }
-
   public final boolean durable() {
     return durable;
   }

@@ -1,6 +1,7 @@
 package io.warrenmq.broker.message;
 
 import io.netty.buffer.ByteBuf;
+import io.warrenmq.broker.protocol.BasicProperties;
 
 /**
  * Reads the {@code basic} content header's encoded properties (AMQP 0-9-1 §4.2.6.1) in place: a
@@ -17,20 +18,20 @@ import io.netty.buffer.ByteBuf;
  */
 final class EncodedProperties {
 
-  static final int CONTENT_TYPE = 1 << 15;
-  static final int CONTENT_ENCODING = 1 << 14;
-  static final int HEADERS = 1 << 13;
-  static final int DELIVERY_MODE = 1 << 12;
-  static final int PRIORITY = 1 << 11;
-  static final int CORRELATION_ID = 1 << 10;
-  static final int REPLY_TO = 1 << 9;
-  static final int EXPIRATION = 1 << 8;
-  static final int MESSAGE_ID = 1 << 7;
-  static final int TIMESTAMP = 1 << 6;
-  static final int TYPE = 1 << 5;
-  static final int USER_ID = 1 << 4;
-  static final int APP_ID = 1 << 3;
-  static final int CLUSTER_ID = 1 << 2;
+  static final int CONTENT_TYPE = BasicProperties.CONTENT_TYPE_FLAG;
+  static final int CONTENT_ENCODING = BasicProperties.CONTENT_ENCODING_FLAG;
+  static final int HEADERS = BasicProperties.HEADERS_FLAG;
+  static final int DELIVERY_MODE = BasicProperties.DELIVERY_MODE_FLAG;
+  static final int PRIORITY = BasicProperties.PRIORITY_FLAG;
+  static final int CORRELATION_ID = BasicProperties.CORRELATION_ID_FLAG;
+  static final int REPLY_TO = BasicProperties.REPLY_TO_FLAG;
+  static final int EXPIRATION = BasicProperties.EXPIRATION_FLAG;
+  static final int MESSAGE_ID = BasicProperties.MESSAGE_ID_FLAG;
+  static final int TIMESTAMP = BasicProperties.TIMESTAMP_FLAG;
+  static final int TYPE = BasicProperties.TYPE_FLAG;
+  static final int USER_ID = BasicProperties.USER_ID_FLAG;
+  static final int APP_ID = BasicProperties.APP_ID_FLAG;
+  static final int CLUSTER_ID = BasicProperties.CLUSTER_ID_FLAG;
 
   /** A flag word with this bit set would be followed by another (never used, never accepted). */
   private static final int CONTINUATION = 1;

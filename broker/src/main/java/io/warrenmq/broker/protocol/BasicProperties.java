@@ -29,26 +29,70 @@ public record BasicProperties(
   public static final BasicProperties EMPTY =
       new BasicProperties(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
+  // The property flags: which bit of the flag word announces each property.
+
+  /** Announces {@code contentType}. */
+  public static final int CONTENT_TYPE_FLAG = 1 << 15;
+
+  /** Announces {@code contentEncoding}. */
+  public static final int CONTENT_ENCODING_FLAG = 1 << 14;
+
+  /** Announces {@code headers}. */
+  public static final int HEADERS_FLAG = 1 << 13;
+
+  /** Announces {@code deliveryMode}. */
+  public static final int DELIVERY_MODE_FLAG = 1 << 12;
+
+  /** Announces {@code priority}. */
+  public static final int PRIORITY_FLAG = 1 << 11;
+
+  /** Announces {@code correlationId}. */
+  public static final int CORRELATION_ID_FLAG = 1 << 10;
+
+  /** Announces {@code replyTo}. */
+  public static final int REPLY_TO_FLAG = 1 << 9;
+
+  /** Announces {@code expiration}. */
+  public static final int EXPIRATION_FLAG = 1 << 8;
+
+  /** Announces {@code messageId}. */
+  public static final int MESSAGE_ID_FLAG = 1 << 7;
+
+  /** Announces {@code timestamp}. */
+  public static final int TIMESTAMP_FLAG = 1 << 6;
+
+  /** Announces {@code type}. */
+  public static final int TYPE_FLAG = 1 << 5;
+
+  /** Announces {@code userId}. */
+  public static final int USER_ID_FLAG = 1 << 4;
+
+  /** Announces {@code appId}. */
+  public static final int APP_ID_FLAG = 1 << 3;
+
+  /** Announces {@code clusterId}. */
+  public static final int CLUSTER_ID_FLAG = 1 << 2;
+
   /** Reads the property flags and the properties they announce. */
   public static BasicProperties decode(ByteBuf in) {
     int flags = in.readUnsignedShort();
     if ((flags & 1) != 0) {
       throw new IllegalArgumentException("property flags continuation is not supported");
     }
-    String contentType = (flags & 32768) != 0 ? Wire.readShortString(in) : null;
-    String contentEncoding = (flags & 16384) != 0 ? Wire.readShortString(in) : null;
-    Map<String, Object> headers = (flags & 8192) != 0 ? FieldTable.read(in) : null;
-    Integer deliveryMode = (flags & 4096) != 0 ? (int) in.readUnsignedByte() : null;
-    Integer priority = (flags & 2048) != 0 ? (int) in.readUnsignedByte() : null;
-    String correlationId = (flags & 1024) != 0 ? Wire.readShortString(in) : null;
-    String replyTo = (flags & 512) != 0 ? Wire.readShortString(in) : null;
-    String expiration = (flags & 256) != 0 ? Wire.readShortString(in) : null;
-    String messageId = (flags & 128) != 0 ? Wire.readShortString(in) : null;
-    Long timestamp = (flags & 64) != 0 ? in.readLong() : null;
-    String type = (flags & 32) != 0 ? Wire.readShortString(in) : null;
-    String userId = (flags & 16) != 0 ? Wire.readShortString(in) : null;
-    String appId = (flags & 8) != 0 ? Wire.readShortString(in) : null;
-    String clusterId = (flags & 4) != 0 ? Wire.readShortString(in) : null;
+    String contentType = (flags & CONTENT_TYPE_FLAG) != 0 ? Wire.readShortString(in) : null;
+    String contentEncoding = (flags & CONTENT_ENCODING_FLAG) != 0 ? Wire.readShortString(in) : null;
+    Map<String, Object> headers = (flags & HEADERS_FLAG) != 0 ? FieldTable.read(in) : null;
+    Integer deliveryMode = (flags & DELIVERY_MODE_FLAG) != 0 ? (int) in.readUnsignedByte() : null;
+    Integer priority = (flags & PRIORITY_FLAG) != 0 ? (int) in.readUnsignedByte() : null;
+    String correlationId = (flags & CORRELATION_ID_FLAG) != 0 ? Wire.readShortString(in) : null;
+    String replyTo = (flags & REPLY_TO_FLAG) != 0 ? Wire.readShortString(in) : null;
+    String expiration = (flags & EXPIRATION_FLAG) != 0 ? Wire.readShortString(in) : null;
+    String messageId = (flags & MESSAGE_ID_FLAG) != 0 ? Wire.readShortString(in) : null;
+    Long timestamp = (flags & TIMESTAMP_FLAG) != 0 ? in.readLong() : null;
+    String type = (flags & TYPE_FLAG) != 0 ? Wire.readShortString(in) : null;
+    String userId = (flags & USER_ID_FLAG) != 0 ? Wire.readShortString(in) : null;
+    String appId = (flags & APP_ID_FLAG) != 0 ? Wire.readShortString(in) : null;
+    String clusterId = (flags & CLUSTER_ID_FLAG) != 0 ? Wire.readShortString(in) : null;
     return new BasicProperties(contentType, contentEncoding, headers, deliveryMode, priority, correlationId, replyTo, expiration, messageId, timestamp, type, userId, appId, clusterId);
   }
 
@@ -56,46 +100,46 @@ public record BasicProperties(
   public void encode(ByteBuf out) {
     int flags = 0;
     if (contentType != null) {
-      flags |= 32768;
+      flags |= CONTENT_TYPE_FLAG;
     }
     if (contentEncoding != null) {
-      flags |= 16384;
+      flags |= CONTENT_ENCODING_FLAG;
     }
     if (headers != null) {
-      flags |= 8192;
+      flags |= HEADERS_FLAG;
     }
     if (deliveryMode != null) {
-      flags |= 4096;
+      flags |= DELIVERY_MODE_FLAG;
     }
     if (priority != null) {
-      flags |= 2048;
+      flags |= PRIORITY_FLAG;
     }
     if (correlationId != null) {
-      flags |= 1024;
+      flags |= CORRELATION_ID_FLAG;
     }
     if (replyTo != null) {
-      flags |= 512;
+      flags |= REPLY_TO_FLAG;
     }
     if (expiration != null) {
-      flags |= 256;
+      flags |= EXPIRATION_FLAG;
     }
     if (messageId != null) {
-      flags |= 128;
+      flags |= MESSAGE_ID_FLAG;
     }
     if (timestamp != null) {
-      flags |= 64;
+      flags |= TIMESTAMP_FLAG;
     }
     if (type != null) {
-      flags |= 32;
+      flags |= TYPE_FLAG;
     }
     if (userId != null) {
-      flags |= 16;
+      flags |= USER_ID_FLAG;
     }
     if (appId != null) {
-      flags |= 8;
+      flags |= APP_ID_FLAG;
     }
     if (clusterId != null) {
-      flags |= 4;
+      flags |= CLUSTER_ID_FLAG;
     }
     out.writeShort(flags);
     if (contentType != null) {

@@ -19,10 +19,6 @@ public final class LongString {
     return new LongString(bytes);
   }
 
-  public static LongString of(String text) {
-    return new LongString(text.getBytes(StandardCharsets.UTF_8));
-  }
-
   public byte[] bytes() {
     return bytes;
   }

@@ -126,7 +126,6 @@ public final class Queue implements Destination {
 
   private long nextSequence;
   private boolean exclusiveConsumer;
-  private boolean hadConsumer;
   private int unacked;
   private volatile boolean deleted;
 
@@ -590,7 +589,6 @@ public final class Queue implements Destination {
         throw new ExclusiveConsumerException();
       }
       exclusiveConsumer = exclusive;
-      hadConsumer = true;
       int at = 0;
       while (at < consumers.size() && consumers.get(at).priority() >= consumer.priority()) {
         at++;
@@ -758,19 +756,14 @@ public final class Queue implements Destination {
     }
   }
 
-  /** Whether this auto-delete queue ever had a consumer (it is deleted when the last leaves). */
-  public boolean hadConsumer() {
-    return hadConsumer;
+  /** Whether the queue was deleted (a transaction's routed publish then finds it by name again). */
+  public boolean deleted() {
+    return deleted;
   }
 
   @Override
   public String name() {
     return name;
-  }
-
-  @Override
-  public String describe() {
-    return "queue '" + name + "'";
   }
 
   public String vhost() {
@@ -796,10 +789,6 @@ public final class Queue implements Destination {
 
   public Map<String, Object> arguments() {
     return arguments;
-  }
-
-  public boolean deleted() {
-    return deleted;
   }
 
   /** A consumer with a filter, and the sequence number before which nothing ready matches it. */

@@ -73,7 +73,9 @@ final class AmqpChannel implements ChannelMethodHandler, DeliverySink {
       switch (frame.type()) {
         case Frame.METHOD -> {
           ByteBuf p = frame.payload();
-          method = AmqpMethod.decode(p.readUnsignedShort(), p.readUnsignedShort(), p);
+          method =
+              LineBreaksInNames.strip(
+                  AmqpMethod.decode(p.readUnsignedShort(), p.readUnsignedShort(), p));
           if (assembler.inProgress()) {
             throw assembler.unexpectedMethod();
           }

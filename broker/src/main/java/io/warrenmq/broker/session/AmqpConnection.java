@@ -9,7 +9,6 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -28,6 +27,7 @@ import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.protocol.UnknownMethodException;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.security.Authenticator;
+import io.warrenmq.broker.transport.AmqpServer;
 import io.warrenmq.broker.transport.Frame;
 import io.warrenmq.broker.transport.FrameDecoder;
 import io.warrenmq.broker.transport.Frames;
@@ -54,15 +54,14 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   static final System.Logger LOG = System.getLogger("io.warrenmq.broker.connection");
 
-  /** Handler names in the pipeline. */
-  public static final String HEADER_HANDLER = "protocol-header";
-
-  public static final String FRAME_DECODER = "frame-decoder";
-  public static final String HEARTBEAT_HANDLER = "heartbeat";
-  public static final String CONNECTION_HANDLER = "amqp-connection";
-
-  private static final int FRAME_MIN_SIZE = 4096;
   private static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
+
+  /**
+   * How long a connection refused during the handshake waits, unread, before its socket closes:
+   * RabbitMQ's SILENT_CLOSE_DELAY, which spares the broker clients that retry at once.
+   */
+  private static final long SILENT_CLOSE_DELAY_SECONDS = 3;
+
   private static final long CLOSE_OK_TIMEOUT_SECONDS = 3;
 
   private enum State {
@@ -222,7 +221,12 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
           state = State.CLOSED;
           ctx.close();
         }
-        case WRITER_IDLE -> ctx.writeAndFlush(Frames.heartbeat(), ctx.voidPromise());
+        case WRITER_IDLE -> {
+          // A socket that is not writable has output waiting: a heartbeat would only join it.
+          if (ctx.channel().isWritable()) {
+            ctx.writeAndFlush(Frames.heartbeat(), ctx.voidPromise());
+          }
+        }
         default -> {}
       }
     }
@@ -400,12 +404,12 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   public void connectionTuneOk(ConnectionTuneOk m) throws AmqpException {
     expect(State.AWAITING_TUNE_OK, m);
     int proposedFrameMax = m.frameMax() == 0 ? limits.frameMax() : m.frameMax();
-    if (proposedFrameMax < FRAME_MIN_SIZE) {
+    if (proposedFrameMax < Frame.MIN_SIZE) {
       throw AmqpException.connection(
           ReplyCode.NOT_ALLOWED,
           "negotiated frame_max = %d is lower than the minimum allowed value (%d)",
           m.frameMax(),
-          FRAME_MIN_SIZE);
+          Frame.MIN_SIZE);
     }
     if (Integer.toUnsignedLong(proposedFrameMax) > limits.frameMax()) {
       throw AmqpException.connection(
@@ -417,13 +421,13 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     frameMax = proposedFrameMax;
     channelMax =
         m.channelMax() == 0 ? limits.channelMax() : Math.min(m.channelMax(), limits.channelMax());
-    ((FrameDecoder) ctx.pipeline().get(FRAME_DECODER)).frameMax(frameMax);
+    ((FrameDecoder) ctx.pipeline().get(AmqpServer.DECODER)).frameMax(frameMax);
     int heartbeat = m.heartbeat();
     if (heartbeat > 0) {
       ctx.pipeline()
           .addBefore(
-              FRAME_DECODER,
-              HEARTBEAT_HANDLER,
+              AmqpServer.DECODER,
+              AmqpServer.HEARTBEAT,
               new IdleStateHandler(
                   heartbeat * 2L * 1000, heartbeat * 1000L / 2, 0, TimeUnit.MILLISECONDS));
     }
@@ -462,10 +466,19 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     ctx.close();
   }
 
+  /** A client refreshing its credentials (OAuth 2 clients do, before their token expires). */
   @Override
   public void connectionUpdateSecret(ConnectionUpdateSecret m) throws AmqpException {
-    throw AmqpException.connection(
-        ReplyCode.NOT_IMPLEMENTED, "connection.update-secret is not supported by PLAIN logins");
+    expect(State.OPEN, m);
+    // As RabbitMQ's internal user database (rabbit_auth_backend_internal:update_state) does, any
+    // secret is taken: the connection is authenticated, and its user stays who it is.
+    send(0, new AmqpMethod.ConnectionUpdateSecretOk());
+    LOG.log(
+        Level.INFO,
+        "connection {0}: user ''{1}'' updated secret, reason: {2}",
+        peer(),
+        user,
+        m.reason());
   }
 
   private void expect(State expected, AmqpMethod m) throws AmqpException {
@@ -479,21 +492,38 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   /** Closes the connection for a hard error, or closes one channel for a soft one. */
   void closeWithError(AmqpException e) {
-    if (state == State.CLOSED || state == State.CLOSING) {
-      return;
-    }
-    if (state.compareTo(State.AWAITING_TUNE_OK) < 0 && e.code() != ReplyCode.ACCESS_REFUSED) {
-      // Before tuning, the spec allows just closing the socket (§4.2.2).
-      LOG.log(Level.WARNING, "closing {0} during handshake: {1}", peer(), e.text());
-    } else {
-      LOG.log(Level.WARNING, "closing connection {0}: {1}", peer(), e.text());
-    }
-    forceClose(e.code().code(), e.text(), e.classId(), e.methodId());
+    closeWithError(e.text(), e.code(), e.classId(), e.methodId());
+  }
+
+  /**
+   * Whether an error before tuning ends is answered with silence (AMQP 0-9-1 §4.2.2 allows just
+   * closing the socket), as rabbit_reader answers it: only a refused login (to a client that asked
+   * for authentication_failure_close) and a refused tune-ok get a connection.close; anything else,
+   * such as a frame larger than {@link Frame#MIN_SIZE} before tune-ok, does not.
+   */
+  private boolean closesSilently(ReplyCode code) {
+    return switch (state) {
+      case AWAITING_HEADER, AWAITING_START_OK -> code != ReplyCode.ACCESS_REFUSED;
+      case AWAITING_TUNE_OK -> code != ReplyCode.NOT_ALLOWED;
+      default -> false;
+    };
+  }
+
+  /** Stops reading, and closes the socket after {@link #SILENT_CLOSE_DELAY_SECONDS}. */
+  private void closeSilently() {
+    state = State.CLOSED;
+    ctx.channel().config().setAutoRead(false);
+    ctx.executor().schedule(() -> ctx.close(), SILENT_CLOSE_DELAY_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Like {@link #closeWithError(AmqpException)}, naming a method that has no record. */
   private void closeWithError(String text, ReplyCode code, int classId, int methodId) {
     if (state == State.CLOSED || state == State.CLOSING) {
+      return;
+    }
+    if (closesSilently(code)) {
+      LOG.log(Level.WARNING, "closing {0} during handshake: {1}", peer(), text);
+      closeSilently();
       return;
     }
     LOG.log(Level.WARNING, "closing connection {0}: {1}", peer(), text);
@@ -654,14 +684,11 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     if (utf8.length <= 255) {
       return text;
     }
-    int end = 255;
+    // RabbitMQ keeps 252 octets and marks the cut with "..." (rabbit_binary_generator).
+    int end = 252;
     while ((utf8[end] & 0xC0) == 0x80) { // do not split a character
       end--;
     }
-    return new String(utf8, 0, end, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  static void releaseQuietly(Object o) {
-    ReferenceCountUtil.safeRelease(o);
+    return new String(utf8, 0, end, java.nio.charset.StandardCharsets.UTF_8) + "...";
   }
 }

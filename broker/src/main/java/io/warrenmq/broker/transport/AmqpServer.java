@@ -21,14 +21,19 @@ import java.util.function.Supplier;
  * The Netty server: one acceptor thread, and worker event loops (one per core) that each own the
  * connections they were given. Uses epoll where the platform has it.
  *
- * <p>The pipeline of a new connection is {@value #HEADER} (removed once the protocol header is
- * read), {@value #DECODER}, then the connection handler; heartbeats join after tuning.
+ * <p>The pipeline of a new connection is {@value #SEND_TIMEOUT}, {@value #HEADER} (removed once the
+ * protocol header is read), {@value #DECODER}, then the connection handler; heartbeats join after
+ * tuning.
  */
 public final class AmqpServer implements AutoCloseable {
 
+  public static final String SEND_TIMEOUT = "send-timeout";
   public static final String HEADER = "protocol-header";
   public static final String DECODER = "frame-decoder";
   public static final String CONNECTION = "amqp-connection";
+
+  /** The heartbeat handler, added before the {@value #DECODER} once heartbeats are negotiated. */
+  public static final String HEARTBEAT = "heartbeat";
 
   public static final String TLS = "tls";
 
@@ -49,6 +54,8 @@ public final class AmqpServer implements AutoCloseable {
    * Binds and returns once the server listens.
    *
    * @param tls the TLS context of a second, AMQPS listener on {@code tlsPort}, or null for none
+   * @param sendTimeoutMillis how long a connection's writes may make no progress before it is
+   *     closed ({@link SendTimeoutHandler}); 0 for ever
    * @param handlers makes each new connection's handler
    * @param onHeader runs with that handler once the client's protocol header is accepted
    */
@@ -57,7 +64,7 @@ public final class AmqpServer implements AutoCloseable {
       int port,
       io.netty.handler.ssl.SslContext tls,
       int tlsPort,
-      int initialFrameMax,
+      long sendTimeoutMillis,
       Supplier<ChannelHandler> handlers,
       java.util.function.Consumer<ChannelHandler> onHeader)
       throws InterruptedException {
@@ -74,7 +81,7 @@ public final class AmqpServer implements AutoCloseable {
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(512 * 1024, 1024 * 1024))
-            .childHandler(pipeline(null, initialFrameMax, handlers, onHeader));
+            .childHandler(pipeline(null, sendTimeoutMillis, handlers, onHeader));
     Channel listener = null;
     try {
       listener = b.bind(new InetSocketAddress(host, port)).sync().channel();
@@ -82,7 +89,7 @@ public final class AmqpServer implements AutoCloseable {
       if (tls != null) {
         tlsListener =
             b.clone()
-                .childHandler(pipeline(tls, initialFrameMax, handlers, onHeader))
+                .childHandler(pipeline(tls, sendTimeoutMillis, handlers, onHeader))
                 .bind(new InetSocketAddress(host, tlsPort))
                 .sync()
                 .channel();
@@ -104,7 +111,7 @@ public final class AmqpServer implements AutoCloseable {
    */
   private static ChannelInitializer<SocketChannel> pipeline(
       io.netty.handler.ssl.SslContext tls,
-      int initialFrameMax,
+      long sendTimeoutMillis,
       Supplier<ChannelHandler> handlers,
       java.util.function.Consumer<ChannelHandler> onHeader) {
     return new ChannelInitializer<>() {
@@ -113,10 +120,13 @@ public final class AmqpServer implements AutoCloseable {
         if (tls != null) {
           ch.pipeline().addLast(TLS, tls.newHandler(ch.alloc()));
         }
+        if (sendTimeoutMillis > 0) {
+          ch.pipeline().addLast(SEND_TIMEOUT, new SendTimeoutHandler(sendTimeoutMillis));
+        }
         ChannelHandler connection = handlers.get();
         ch.pipeline()
             .addLast(HEADER, new ProtocolHeaderHandler(() -> onHeader.accept(connection)))
-            .addLast(DECODER, new FrameDecoder(initialFrameMax))
+            .addLast(DECODER, new FrameDecoder(Frame.MIN_SIZE))
             .addLast(CONNECTION, connection);
       }
     };

@@ -18,6 +18,12 @@ public final class Frame extends AbstractReferenceCounted {
   /** Type, channel and size precede the payload; one end octet follows it. */
   public static final int OVERHEAD = 8;
 
+  /**
+   * The smallest frame_max a peer may negotiate, and the largest frame accepted before it has
+   * negotiated one (AMQP 0-9-1 §4.2.3, frame-min-size).
+   */
+  public static final int MIN_SIZE = 4096;
+
   private final int type;
   private final int channel;
   private final ByteBuf payload;

@@ -10,23 +10,32 @@ import java.util.List;
  * Cuts the byte stream into {@link Frame}s (AMQP 0-9-1 §4.2.3). An explicit state machine of one
  * state: a frame states its size, so the decoder waits for 7 + size + 1 octets and decodes once.
  *
- * <p>A frame larger than the negotiated frame_max, one that does not end in 0xCE, or one of an
- * unknown type or too short for its type, is a connection error (501 FRAME_ERROR): the decoder
- * raises {@link FrameException} with RabbitMQ's text. After the first two it has lost the frame
- * boundaries and discards all further input; after the others it keeps decoding.
+ * <p>A frame larger than frame_max, one that does not end in 0xCE, or one of an unknown type or too
+ * short for its type, is a connection error (501 FRAME_ERROR): the decoder raises {@link
+ * FrameException} with RabbitMQ's text. After the first two it has lost the frame boundaries and
+ * discards all further input; after the others it keeps decoding.
+ *
+ * <p>Until connection.tune-ok sets the negotiated frame_max, frames are held to the one they were
+ * built with ({@link Frame#MIN_SIZE} on a new connection, as in RabbitMQ) and handed on one at a
+ * time, so that a tune-ok is acted on before the frames that follow it are measured.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
-  private volatile int frameMax;
+  private int frameMax;
+  private boolean tuned;
   private boolean failed;
 
   public FrameDecoder(int frameMax) {
     this.frameMax = frameMax;
   }
 
-  /** Sets the largest frame accepted from now on, as negotiated in connection.tune-ok. */
+  /**
+   * Sets the largest frame accepted from now on, as negotiated in connection.tune-ok. Called on the
+   * connection's event loop, from the handler of a frame this decoder passed on.
+   */
   public void frameMax(int frameMax) {
     this.frameMax = frameMax;
+    this.tuned = true;
   }
 
   @Override
@@ -35,7 +44,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       in.skipBytes(in.readableBytes());
       return;
     }
-    while (in.readableBytes() >= 7) {
+    while (in.readableBytes() >= 7 && (tuned || out.isEmpty())) {
       int start = in.readerIndex();
       int type = in.getUnsignedByte(start);
       long size = in.getUnsignedInt(start + 3);

@@ -731,11 +731,6 @@ public final class VirtualHost implements Queue.Lifecycle {
     return new ArrayList<>(queues.values());
   }
 
-  /** All exchanges, for listing. */
-  public List<Exchange> exchanges() {
-    return new ArrayList<>(exchanges.values());
-  }
-
   /** RabbitMQ's way of naming a resource in errors: {@code queue 'q' in vhost '/'}. */
   public String resource(String kind, String resourceName) {
     return kind + " '" + resourceName + "' in vhost '" + name + "'";

@@ -2,7 +2,6 @@ package io.warrenmq.broker.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.rabbitmq.client.AMQP;
@@ -50,18 +49,6 @@ final class CloseAssertions {
     assertEquals(replyText, close.getReplyText(), "reply text");
     assertEquals(classId, close.getClassId(), "class id");
     assertEquals(methodId, close.getMethodId(), "method id");
-    return close;
-  }
-
-  /** Like {@link #assertChannelClose} for a reply text that contains a generated name. */
-  static AMQP.Channel.Close assertChannelCloseStartingWith(
-      int replyCode, String replyTextPrefix, AmqpCall call) {
-    AMQP.Channel.Close close =
-        assertInstanceOf(AMQP.Channel.Close.class, closeReason(call), "expected a channel.close");
-    assertEquals(replyCode, close.getReplyCode(), "reply code");
-    assertTrue(
-        close.getReplyText().startsWith(replyTextPrefix),
-        () -> "reply text '" + close.getReplyText() + "' should start with '" + replyTextPrefix);
     return close;
   }
 

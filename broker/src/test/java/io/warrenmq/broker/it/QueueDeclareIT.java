@@ -143,6 +143,26 @@ class QueueDeclareIT extends BrokerTestSupport {
   }
 
   @Test
+  void aReplyTextLongerThanAShortStringIsCutTo252OctetsAndMarked() throws Exception {
+    String longName = name + "-" + "n".repeat(250 - name.length());
+    channel.queueDeclare(longName, false, false, false, null);
+    String full =
+        "PRECONDITION_FAILED - inequivalent arg 'durable' for queue '"
+            + longName
+            + "' in vhost '/': received 'true' but current is 'false'";
+    try {
+      assertChannelClose(
+          406,
+          full.substring(0, 252) + "...",
+          QUEUE,
+          DECLARE,
+          () -> channel.queueDeclare(longName, true, false, false, null));
+    } finally {
+      newConnection().createChannel().queueDelete(longName);
+    }
+  }
+
+  @Test
   void redeclaringWithAnotherAutoDeleteClosesChannelWith406() throws Exception {
     channel.queueDeclare(name, false, false, true, null);
     assertChannelClose(

@@ -96,13 +96,7 @@ final class RawAmqp implements AutoCloseable {
     Duration timeout = Duration.ofSeconds(30);
     sendRaw(PROTOCOL_HEADER);
     expectMethod(10, 10, timeout); // connection.start
-    String[] credentials = uri.getUserInfo().split(":", 2);
-    byte[] response = ("\0" + credentials[0] + "\0" + credentials[1]).getBytes(UTF_8);
-    sendMethod(
-        0,
-        10,
-        11,
-        args().table().shortString("PLAIN").longString(response).shortString("en_US").bytes());
+    sendMethod(0, 10, 11, startOk(args().table().bytes()));
     Frame tune = expectMethod(10, 30, timeout);
     ByteBuffer t = ByteBuffer.wrap(tune.payload(), 4, 8);
     int[] offered = {t.getShort() & 0xFFFF, t.getInt(), t.getShort() & 0xFFFF};
@@ -112,6 +106,22 @@ final class RawAmqp implements AutoCloseable {
     sendMethod(0, 10, 40, args().shortString("/").shortString("").octet(0).bytes());
     expectMethod(10, 41, timeout);
     return offered;
+  }
+
+  /**
+   * The arguments of a connection.start-ok that logs in with PLAIN as the URI's user.
+   *
+   * @param clientProperties an encoded field table
+   */
+  byte[] startOk(byte[] clientProperties) {
+    String[] credentials = uri.getUserInfo().split(":", 2);
+    byte[] response = ("\0" + credentials[0] + "\0" + credentials[1]).getBytes(UTF_8);
+    return args()
+        .raw(clientProperties)
+        .shortString("PLAIN")
+        .longString(response)
+        .shortString("en_US")
+        .bytes();
   }
 
   /** Opens channel {@code channel} and waits for channel.open-ok. */

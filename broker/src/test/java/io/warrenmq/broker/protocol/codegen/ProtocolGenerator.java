@@ -420,8 +420,10 @@ public final class ProtocolGenerator {
       }
     }
     List<Arg> props = new ArrayList<>();
+    List<String> flags = new ArrayList<>();
     for (JsonNode p : basic.get("properties")) {
       props.add(new Arg(camel(p.get("name").asText(), false), p.get("type").asText()));
+      flags.add(p.get("name").asText().replace('-', '_').toUpperCase(Locale.ROOT) + "_FLAG");
     }
     StringBuilder sb = new StringBuilder();
     sb.append(HEADER).append("package ").append(PACKAGE).append(";\n\n");
@@ -450,6 +452,20 @@ public final class ProtocolGenerator {
     sb.append(");\n\n");
     sb.append(
         """
+          // The property flags: which bit of the flag word announces each property.
+
+        """);
+    for (int i = 0; i < props.size(); i++) {
+      sb.append("  /** Announces {@code ")
+          .append(props.get(i).name)
+          .append("}. */\n  public static final int ")
+          .append(flags.get(i))
+          .append(" = 1 << ")
+          .append(15 - i)
+          .append(";\n\n");
+    }
+    sb.append(
+        """
           /** Reads the property flags and the properties they announce. */
           public static BasicProperties decode(ByteBuf in) {
             int flags = in.readUnsignedShort();
@@ -464,7 +480,7 @@ public final class ProtocolGenerator {
           .append(' ')
           .append(p.name)
           .append(" = (flags & ")
-          .append(1 << (15 - i))
+          .append(flags.get(i))
           .append(") != 0 ? ")
           .append(readExpr(p.type))
           .append(" : null;\n");
@@ -480,7 +496,7 @@ public final class ProtocolGenerator {
       sb.append("    if (")
           .append(props.get(i).name)
           .append(" != null) {\n      flags |= ")
-          .append(1 << (15 - i))
+          .append(flags.get(i))
           .append(";\n    }\n");
     }
     sb.append("    out.writeShort(flags);\n");
