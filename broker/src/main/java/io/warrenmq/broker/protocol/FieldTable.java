@@ -141,6 +141,42 @@ public final class FieldTable {
     }
   }
 
+  /**
+   * The name RabbitMQ gives a value's field type in its error texts ({@code longstr}, {@code
+   * signedint}, {@code bool}…). Unsigned wire types decode to the next wider signed type and are
+   * named after it.
+   */
+  public static String typeName(Object value) {
+    if (value instanceof LongString || value instanceof String) {
+      return "longstr";
+    } else if (value instanceof Integer) {
+      return "signedint";
+    } else if (value instanceof Long) {
+      return "long";
+    } else if (value instanceof Short) {
+      return "short";
+    } else if (value instanceof Byte) {
+      return "byte";
+    } else if (value instanceof Boolean) {
+      return "bool";
+    } else if (value instanceof Double) {
+      return "double";
+    } else if (value instanceof Float) {
+      return "float";
+    } else if (value instanceof BigDecimal) {
+      return "decimal";
+    } else if (value instanceof Instant) {
+      return "timestamp";
+    } else if (value instanceof Map) {
+      return "table";
+    } else if (value instanceof List) {
+      return "array";
+    } else if (value instanceof byte[]) {
+      return "binary";
+    }
+    return value == null ? "void" : value.getClass().getSimpleName();
+  }
+
   /** A table value as text, whether it arrived as a long string or was set as a String. */
   public static String string(Map<String, ?> table, String key) {
     Object value = table == null ? null : table.get(key);

@@ -79,18 +79,13 @@ public final class Queue implements Destination {
     }
   }
 
-  private enum Overflow {
-    DROP_HEAD,
-    REJECT_PUBLISH,
-    REJECT_PUBLISH_DLX
-  }
-
   private final String name;
   private final String vhost;
   private final boolean durable;
   private final boolean autoDelete;
   private final Object exclusiveOwner;
   private final Map<String, Object> arguments;
+  private final QueueSettings settings;
   private final QueueStorage storage;
   private final long backlogLimit;
   private final Lifecycle lifecycle;
@@ -107,7 +102,7 @@ public final class Queue implements Destination {
   private final long ttlMillis;
   private final long maxLength;
   private final long maxLengthBytes;
-  private final Overflow overflow;
+  private final QueueSettings.Overflow overflow;
   private final boolean deadLetters;
   private List<DeadLetter> pendingDeadLetters;
   private long readyBytes;
@@ -130,6 +125,7 @@ public final class Queue implements Destination {
   private int unacked;
   private volatile boolean deleted;
 
+  /** A queue whose settings are read from {@code arguments} (see {@link QueueSettings#of}). */
   public Queue(
       String name,
       String vhost,
@@ -140,42 +136,58 @@ public final class Queue implements Destination {
       QueueStorage storage,
       long backlogLimit,
       Lifecycle lifecycle) {
+    this(
+        name,
+        vhost,
+        durable,
+        autoDelete,
+        exclusiveOwner,
+        arguments,
+        QueueSettings.of(arguments),
+        storage,
+        backlogLimit,
+        lifecycle);
+  }
+
+  /**
+   * @param arguments the declared arguments, kept for redeclaration and the store
+   * @param settings what they ask for, checked (see {@link QueueDeclaration})
+   */
+  public Queue(
+      String name,
+      String vhost,
+      boolean durable,
+      boolean autoDelete,
+      Object exclusiveOwner,
+      Map<String, Object> arguments,
+      QueueSettings settings,
+      QueueStorage storage,
+      long backlogLimit,
+      Lifecycle lifecycle) {
     this.name = name;
     this.vhost = vhost;
     this.durable = durable;
     this.autoDelete = autoDelete;
     this.exclusiveOwner = exclusiveOwner;
     this.arguments = arguments == null ? Map.of() : arguments;
+    this.settings = settings;
     this.storage = storage;
     this.backlogLimit = backlogLimit;
     this.lifecycle = lifecycle;
     this.nextSequence = storage.nextSequence();
-    this.ttlMillis = longArgument("x-message-ttl", 0);
-    this.maxLength = longArgument("x-max-length", 0);
-    this.maxLengthBytes = longArgument("x-max-length-bytes", 0);
-    Object overflowArg = this.arguments.get("x-overflow");
-    this.overflow =
-        overflowArg == null
-            ? Overflow.DROP_HEAD
-            : switch (overflowArg.toString()) {
-              case "reject-publish" -> Overflow.REJECT_PUBLISH;
-              case "reject-publish-dlx" -> Overflow.REJECT_PUBLISH_DLX;
-              default -> Overflow.DROP_HEAD;
-            };
-    this.deadLetters = this.arguments.get("x-dead-letter-exchange") != null;
+    this.ttlMillis = settings.messageTtl();
+    this.maxLength = settings.maxLength();
+    this.maxLengthBytes = settings.maxLengthBytes();
+    this.overflow = settings.overflow();
+    this.deadLetters = settings.deadLetters();
     this.expiring = ttlMillis >= 0;
-    this.singleActive = Boolean.TRUE.equals(this.arguments.get("x-single-active-consumer"));
-    this.expiresMillis = longArgument("x-expires", 1);
+    this.singleActive = settings.singleActiveConsumer();
+    this.expiresMillis = settings.expires();
     if (expiresMillis > 0) {
       lifecycle.schedule(this::checkUnused, expiresMillis);
     }
     // Recovered messages count once they are read back from the store.
     this.readyBytes = storage.bytes();
-  }
-
-  /** A numeric queue argument, at least {@code min}, or -1 when absent (validated at declare). */
-  private long longArgument(String name, long min) {
-    return arguments.get(name) instanceof Number n ? Math.max(min, n.longValue()) : -1;
   }
 
   /**
@@ -340,8 +352,8 @@ public final class Queue implements Destination {
       if (deleted) {
         return Enqueued.TAKEN;
       }
-      if (overflow != Overflow.DROP_HEAD && full(message.bodySize())) {
-        if (overflow == Overflow.REJECT_PUBLISH_DLX) {
+      if (overflow != QueueSettings.Overflow.DROP_HEAD && full(message.bodySize())) {
+        if (overflow == QueueSettings.Overflow.REJECT_PUBLISH_DLX) {
           message.retain();
           leave(message, DeadLetter.MAXLEN);
         }
@@ -572,7 +584,7 @@ public final class Queue implements Destination {
         f.searchedTo = Math.min(f.searchedTo, oldest);
       }
       // Back over the limit: the oldest go, as RabbitMQ drops them (x-overflow drop-head).
-      if (overflow == Overflow.DROP_HEAD) {
+      if (overflow == QueueSettings.Overflow.DROP_HEAD) {
         dropHeadOverLimits();
       }
     } finally {
@@ -796,6 +808,11 @@ public final class Queue implements Destination {
 
   public Map<String, Object> arguments() {
     return arguments;
+  }
+
+  /** What the queue's arguments ask of it. */
+  public QueueSettings settings() {
+    return settings;
   }
 
   public boolean deleted() {

@@ -22,11 +22,6 @@ final class DeadLetters {
 
   private DeadLetters() {}
 
-  static String argument(Queue queue, String name) {
-    Object v = queue.arguments().get(name);
-    return v == null ? null : v.toString();
-  }
-
   /** The message to publish to the dead-letter exchange; takes nothing from {@code message}. */
   static Message letter(Queue from, Message message, String reason, String exchange) {
     BasicProperties p = message.properties();
@@ -69,7 +64,7 @@ final class DeadLetters {
     headers.putIfAbsent("x-first-death-reason", reason);
     headers.putIfAbsent("x-first-death-queue", from.name());
     headers.putIfAbsent("x-first-death-exchange", message.exchange());
-    String key = argument(from, "x-dead-letter-routing-key");
+    String key = from.settings().deadLetterRoutingKey();
     return message.republish(
         exchange,
         key != null ? key : message.routingKey(),
