@@ -63,6 +63,7 @@ public final class Queue implements Destination {
     public static final String REJECTED = "rejected";
     public static final String EXPIRED = "expired";
     public static final String MAXLEN = "maxlen";
+    public static final String DELIVERY_LIMIT = "delivery_limit";
   }
 
   /** What became of a message offered to {@link #enqueue}. */
@@ -104,6 +105,10 @@ public final class Queue implements Destination {
   private final long maxLengthBytes;
   private final QueueSettings.Overflow overflow;
   private final boolean deadLetters;
+
+  /** A quorum queue's own rules; null for a classic queue. */
+  private final QuorumRules quorum;
+
   private List<DeadLetter> pendingDeadLetters;
   private long readyBytes;
 
@@ -178,7 +183,9 @@ public final class Queue implements Destination {
     this.ttlMillis = settings.messageTtl();
     this.maxLength = settings.maxLength();
     this.maxLengthBytes = settings.maxLengthBytes();
-    this.overflow = settings.overflow();
+    this.quorum = settings.type() == QueueType.QUORUM ? new QuorumRules(settings) : null;
+    this.overflow =
+        quorum == null ? settings.overflow() : QuorumRules.overflow(settings.overflow());
     this.deadLetters = settings.deadLetters();
     this.expiring = ttlMillis >= 0;
     this.singleActive = settings.singleActiveConsumer();
@@ -249,6 +256,13 @@ public final class Queue implements Destination {
     } else {
       lifecycle.unused(this);
     }
+  }
+
+  /** Whether the queue, full, refuses {@code message} (x-overflow reject-publish). */
+  private boolean refuses(Message message) {
+    return quorum == null
+        ? full(message.bodySize())
+        : quorum.rejectsPublish(storage.size(), readyBytes);
   }
 
   /** Whether one more message of {@code bodySize} octets would take the queue over its limits. */
@@ -352,7 +366,7 @@ public final class Queue implements Destination {
       if (deleted) {
         return Enqueued.TAKEN;
       }
-      if (overflow != QueueSettings.Overflow.DROP_HEAD && full(message.bodySize())) {
+      if (overflow != QueueSettings.Overflow.DROP_HEAD && refuses(message)) {
         if (overflow == QueueSettings.Overflow.REJECT_PUBLISH_DLX) {
           message.retain();
           leave(message, DeadLetter.MAXLEN);
@@ -387,7 +401,10 @@ public final class Queue implements Destination {
     if (!filtering.isEmpty()) {
       dispatchFiltering();
     }
-    dropHeadOverLimits();
+    if (overflow == QueueSettings.Overflow.DROP_HEAD) {
+      // A quorum queue that rejects publishes may go one over its limit.
+      dropHeadOverLimits();
+    }
     scheduleHeadExpiry();
     if (storage.bytes() > backlogLimit && waiter != null) {
       waiting.add(waiter);
@@ -427,6 +444,9 @@ public final class Queue implements Destination {
     if (!consumer.noAck()) {
       unacked++;
       storage.delivered(entry);
+    }
+    if (quorum != null) {
+      quorum.delivering(entry, false);
     }
     consumer.deliver(this, entry);
   }
@@ -510,6 +530,9 @@ public final class Queue implements Destination {
         unacked++;
         storage.delivered(entry);
       }
+      if (entry != null && quorum != null) {
+        quorum.delivering(entry, true);
+      }
       scheduleHeadExpiry();
       released = releaseWaiters();
     } finally {
@@ -536,6 +559,7 @@ public final class Queue implements Destination {
   /** A delivered message leaves for good: acknowledged, or dead-lettered for {@code reason}. */
   private void remove(QueueEntry entry, boolean wasUnacked, String reason) {
     boolean deadLetter = reason != null && deadLetters;
+    entry.undecorate();
     lock.lock();
     try {
       if (wasUnacked) {
@@ -567,11 +591,17 @@ public final class Queue implements Destination {
     lock.lock();
     try {
       unacked -= entries.size();
+      for (QueueEntry e : entries) {
+        e.undecorate();
+      }
       if (deleted) {
         for (QueueEntry e : entries) {
           e.message().release();
         }
         return;
+      }
+      if (quorum != null) {
+        entries = dropOverDeliveryLimit(entries);
       }
       long oldest = Long.MAX_VALUE;
       for (QueueEntry e : entries) {
@@ -591,6 +621,28 @@ public final class Queue implements Destination {
       lock.unlock();
     }
     dispatch();
+  }
+
+  /**
+   * A quorum queue counts each return; those returned more often than {@code x-delivery-limit}
+   * leave (dead-lettered with reason {@code delivery_limit}). Returns the rest. Under the lock.
+   */
+  private List<QueueEntry> dropOverDeliveryLimit(List<QueueEntry> entries) {
+    List<QueueEntry> back = entries;
+    for (int i = 0; i < entries.size(); i++) {
+      QueueEntry e = entries.get(i);
+      if (quorum.returned(e)) {
+        if (back == entries) {
+          back = new ArrayList<>(entries.subList(0, i));
+        }
+        storage.settle(e);
+        e.message().settledByQueue();
+        leave(e.message(), DeadLetter.DELIVERY_LIMIT);
+      } else if (back != entries) {
+        back.add(e);
+      }
+    }
+    return back;
   }
 
   /** Adds a consumer and delivers to it what is ready. */

@@ -32,6 +32,10 @@ final class H2QueueStorage implements QueueStorage {
   private final String mapName;
   private final long queueId;
   private final boolean durable;
+
+  /** Every message is written through, transient ones too: a quorum queue keeps them all. */
+  private final boolean keepsAll;
+
   private final long nextSequence;
   private final long recoveredDeliveredUpTo;
   private MVMap<Long, byte[]> map;
@@ -52,12 +56,14 @@ final class H2QueueStorage implements QueueStorage {
       String mapName,
       long queueId,
       boolean durable,
+      boolean keepsAll,
       long nextSequence,
       long recoveredDeliveredUpTo) {
     this.store = store;
     this.mapName = mapName;
     this.queueId = queueId;
     this.durable = durable;
+    this.keepsAll = durable && keepsAll;
     this.nextSequence = nextSequence;
     this.recoveredDeliveredUpTo = recoveredDeliveredUpTo;
     this.deliveredUpTo = recoveredDeliveredUpTo;
@@ -77,7 +83,7 @@ final class H2QueueStorage implements QueueStorage {
   }
 
   private boolean writesThrough(QueueEntry e) {
-    return durable && e.message().persistent();
+    return durable && (keepsAll || e.message().persistent());
   }
 
   @Override
@@ -158,7 +164,13 @@ final class H2QueueStorage implements QueueStorage {
         Records.isReference(value)
             ? store.loadMessage(Records.referencedId(value))
             : store.inlineMessage(value);
-    return QueueEntry.restored(seq, m, redelivered);
+    int count = Records.deliveryCount(value);
+    if (keepsAll && redelivered && count == 0) {
+      // Out with a consumer when the broker stopped: that consumer is gone, which a quorum queue
+      // counts as a return.
+      count = 1;
+    }
+    return QueueEntry.restored(seq, m, redelivered, count);
   }
 
   /** Whether a tail key belongs to an entry a filtering consumer took out of order. */
@@ -237,6 +249,12 @@ final class H2QueueStorage implements QueueStorage {
     }
     for (QueueEntry e : toHead) {
       headBytes += e.message().bodySize();
+      if (keepsAll && e.deliveryCount() > 0) {
+        // A quorum queue's delivery count survives a restart, as in RabbitMQ's log.
+        map()
+            .replace(
+                e.sequence(), Records.reference(e.message().storeId(), true, e.deliveryCount()));
+      }
     }
     OrderedHead.requeue(head, toHead);
   }
@@ -246,7 +264,7 @@ final class H2QueueStorage implements QueueStorage {
     if (!recordKept) {
       map().put(e.sequence(), Records.inline(m, e.redelivered()));
     } else if (e.redelivered()) {
-      map().put(e.sequence(), Records.reference(m.storeId(), true));
+      map().put(e.sequence(), Records.reference(m.storeId(), true, e.deliveryCount()));
     }
     pagedCount++;
     m.release();

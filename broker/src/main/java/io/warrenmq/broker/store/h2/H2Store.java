@@ -10,6 +10,8 @@ import io.warrenmq.broker.protocol.FieldTable;
 import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.protocol.Wire;
 import io.warrenmq.broker.queue.Queue;
+import io.warrenmq.broker.queue.QueueSettings;
+import io.warrenmq.broker.queue.QueueType;
 import io.warrenmq.broker.store.DefinitionStore;
 import io.warrenmq.broker.store.Durability;
 import io.warrenmq.broker.store.QueueStorage;
@@ -265,7 +267,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     long id = nextQueueId.getAndIncrement();
     meta.put("next-queue-id", id + 1);
     if (!durable) {
-      return new H2QueueStorage(this, TRANSIENT_QUEUE_MAP + id, id, false, 0, -1);
+      return new H2QueueStorage(this, TRANSIENT_QUEUE_MAP + id, id, false, false, 0, -1);
     }
     ByteBuf out = Unpooled.buffer();
     try {
@@ -276,7 +278,12 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       out.release();
     }
     whenSynced(f -> {});
-    return new H2QueueStorage(this, DURABLE_QUEUE_MAP + id, id, true, 0, -1);
+    return new H2QueueStorage(this, DURABLE_QUEUE_MAP + id, id, true, keepsAll(args), 0, -1);
+  }
+
+  /** Whether a queue keeps every message it takes, transient ones too (a quorum queue). */
+  private static boolean keepsAll(Map<String, Object> args) {
+    return QueueSettings.of(args).type() == QueueType.QUORUM;
   }
 
   @Override
@@ -489,7 +496,8 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       // Sequence numbers continue past both the last stored entry and the delivery mark, so a
       // message published after the restart is never mistaken for one delivered before it.
       long next = Math.max(last == null ? 0 : last + 1, deliveredUpTo + 1);
-      H2QueueStorage storage = new H2QueueStorage(this, mapName, id, true, next, deliveredUpTo);
+      H2QueueStorage storage =
+          new H2QueueStorage(this, mapName, id, true, keepsAll(args), next, deliveredUpTo);
       visitor.queue(k[0], k[1], autoDelete, args, storage);
     }
     for (Map.Entry<String, byte[]> e : bindings.entrySet()) {
