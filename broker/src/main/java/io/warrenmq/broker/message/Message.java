@@ -26,6 +26,7 @@ public final class Message extends AbstractReferenceCounted {
   private static final int CONTENT_ENCODING_FLAG = 1 << 14;
   private static final int HEADERS_FLAG = 1 << 13;
   private static final int DELIVERY_MODE_FLAG = 1 << 12;
+  private static final int PRIORITY_FLAG = 1 << 11;
   private static final int EXPIRATION_FLAG = 1 << 8;
 
   private volatile BasicProperties properties;
@@ -147,6 +148,40 @@ public final class Message extends AbstractReferenceCounted {
       at += 4 + (int) e.getUnsignedInt(at);
     }
     return e.getUnsignedByte(at) == 2;
+  }
+
+  /**
+   * The message's priority property (0 to 255), 0 when it has none. Reads the encoded properties
+   * when they have not been decoded, skipping the four fields before it.
+   */
+  public int priority() {
+    BasicProperties p = properties;
+    if (p != null) {
+      return p.priority() == null ? 0 : p.priority();
+    }
+    ByteBuf e = encodedProperties;
+    int at = e.readerIndex();
+    if (e.readableBytes() < 2) {
+      return 0;
+    }
+    int flags = e.getUnsignedShort(at);
+    if ((flags & PRIORITY_FLAG) == 0) {
+      return 0;
+    }
+    at += 2;
+    if ((flags & CONTENT_TYPE_FLAG) != 0) {
+      at += 1 + e.getUnsignedByte(at);
+    }
+    if ((flags & CONTENT_ENCODING_FLAG) != 0) {
+      at += 1 + e.getUnsignedByte(at);
+    }
+    if ((flags & HEADERS_FLAG) != 0) {
+      at += 4 + (int) e.getUnsignedInt(at);
+    }
+    if ((flags & DELIVERY_MODE_FLAG) != 0) {
+      at += 1;
+    }
+    return e.getUnsignedByte(at);
   }
 
   /**

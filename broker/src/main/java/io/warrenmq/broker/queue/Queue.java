@@ -28,6 +28,11 @@ import java.util.function.Predicate;
  * remembers, for each such consumer, up to which sequence number it has found nothing, so each
  * message is tested against a filter once unless it comes back (requeue).
  *
+ * <p><b>Priorities.</b> With {@code x-max-priority} a message's place ({@link QueueEntry#position})
+ * puts it behind those of higher priority and its own priority's earlier arrivals; the storage
+ * keeps each priority apart (RabbitMQ keeps a backing queue per priority), so a publish costs the
+ * same as without priorities. Without {@code x-max-priority} no priority is read at all.
+ *
  * <p><b>Memory.</b> Ready octets above {@code backlogLimit} make {@link #enqueue} report
  * backpressure: the publisher stops reading its socket until the backlog halves.
  */
@@ -105,6 +110,9 @@ public final class Queue implements Destination {
   private final long maxLengthBytes;
   private final QueueSettings.Overflow overflow;
   private final boolean deadLetters;
+
+  /** {@code x-max-priority}, or 0: messages are ordered by priority up to it. */
+  private final int maxPriority;
 
   /** A quorum queue's own rules; null for a classic queue. */
   private final QuorumRules quorum;
@@ -187,6 +195,7 @@ public final class Queue implements Destination {
     this.overflow =
         quorum == null ? settings.overflow() : QuorumRules.overflow(settings.overflow());
     this.deadLetters = settings.deadLetters();
+    this.maxPriority = settings.maxPriority();
     this.expiring = ttlMillis >= 0;
     this.singleActive = settings.singleActiveConsumer();
     this.expiresMillis = settings.expires();
@@ -390,7 +399,11 @@ public final class Queue implements Destination {
     readyBytes += message.bodySize();
     // Through storage even when a consumer takes it at once: a persistent message must be on
     // disk until it is acknowledged.
-    storage.add(new QueueEntry(nextSequence++, message, false, expiresAt(message)));
+    long place = nextSequence++;
+    if (maxPriority > 0) {
+      place = placeByPriority(message, place);
+    }
+    storage.add(new QueueEntry(place, message, false, expiresAt(message)));
     if (storage.size() == 1) {
       QueueConsumer consumer = takeConsumer(message);
       if (consumer != null) {
@@ -411,6 +424,19 @@ public final class Queue implements Destination {
       return Enqueued.TAKEN_BACKLOGGED;
     }
     return Enqueued.TAKEN;
+  }
+
+  /**
+   * {@code x-max-priority}: the place of the {@code arrival}-th message, by its priority capped to
+   * the queue's maximum, as RabbitMQ caps it. A filtering consumer that searched past that place
+   * searches again from it. Under the lock.
+   */
+  private long placeByPriority(Message message, long arrival) {
+    long place = QueueEntry.position(Math.min(message.priority(), maxPriority), arrival);
+    for (Filtering f : filtering) {
+      f.searchedTo = Math.min(f.searchedTo, place);
+    }
+    return place;
   }
 
   /** Delivers ready messages to consumers with credit. Any thread. */

@@ -145,4 +145,35 @@ class RestartQueueTypesIT extends MessagingSupport {
     assertTrue(again.getEnvelope().isRedeliver());
     assertEquals(1L, deliveryCount(again));
   }
+
+  // ------------------------------------------------------------------ priority queues
+
+  private static AMQP.BasicProperties persistentAt(int priority) {
+    return new AMQP.BasicProperties.Builder().deliveryMode(2).priority(priority).build();
+  }
+
+  @Test
+  void aPriorityQueueComesBackInPriorityOrder() throws Exception {
+    Channel before = channel();
+    String queue = declareDurableQueue(before, arguments("x-max-priority", 5));
+    before.confirmSelect();
+    int[] priorities = {0, 3, 5, 1, 3, 0, 9, 1};
+    for (int i = 0; i < priorities.length; i++) {
+      before.basicPublish("", queue, persistentAt(priorities[i]), ("m" + i).getBytes());
+    }
+    before.waitForConfirmsOrDie(TIMEOUT_SECONDS * 1000);
+    // Out with a consumer at the stop: it comes back first, flagged redelivered.
+    assertEquals("m2", body(before.basicGet(queue, false)));
+
+    restart();
+
+    Channel after = channel();
+    publishConfirmed(after, queue, persistentAt(4), "new4");
+    publishConfirmed(after, queue, persistentAt(0), "new0");
+    List<String> order = new ArrayList<>();
+    for (GetResponse r = after.basicGet(queue, true); r != null; r = after.basicGet(queue, true)) {
+      order.add(body(r) + (r.getEnvelope().isRedeliver() ? "*" : ""));
+    }
+    assertEquals(List.of("m2*", "m6", "new4", "m1", "m4", "m3", "m7", "m0", "m5", "new0"), order);
+  }
 }

@@ -2,7 +2,9 @@ package io.warrenmq.broker.store.memory;
 
 import io.warrenmq.broker.exchange.Binding;
 import io.warrenmq.broker.exchange.Exchange;
+import io.warrenmq.broker.queue.QueueSettings;
 import io.warrenmq.broker.store.DefinitionStore;
+import io.warrenmq.broker.store.PriorityLevels;
 import io.warrenmq.broker.store.QueueStorage;
 import java.util.Map;
 
@@ -21,7 +23,9 @@ public final class MemoryDefinitionStore implements DefinitionStore {
   @Override
   public QueueStorage queueDeclared(
       String vhost, String name, boolean durable, boolean autoDelete, Map<String, Object> args) {
-    return new MemoryQueueStorage();
+    return QueueSettings.of(args).maxPriority() == 0
+        ? new MemoryQueueStorage()
+        : new PriorityLevels(p -> new MemoryQueueStorage());
   }
 
   @Override

@@ -19,6 +19,11 @@ class H2QueueStorageTest extends QueueStorageContract {
   }
 
   @Override
+  protected QueueStorage newPriorityStorage() {
+    return store.queueDeclared("/", "pq", true, false, Map.of("x-max-priority", 10));
+  }
+
+  @Override
   protected void closeStorage() {
     store.close();
   }

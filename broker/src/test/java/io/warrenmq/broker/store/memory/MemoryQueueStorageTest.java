@@ -9,4 +9,10 @@ class MemoryQueueStorageTest extends QueueStorageContract {
   protected QueueStorage newStorage() {
     return new MemoryQueueStorage();
   }
+
+  @Override
+  protected QueueStorage newPriorityStorage() {
+    return new MemoryDefinitionStore()
+        .queueDeclared("/", "pq", true, false, java.util.Map.of("x-max-priority", 10));
+  }
 }
