@@ -71,11 +71,15 @@ public final class VirtualHost implements Queue.Lifecycle {
           {"amq.fanout", FanoutExchange.TYPE},
           {"amq.topic", TopicExchange.TYPE},
           {"amq.headers", HeadersExchange.TYPE},
-          {"amq.match", HeadersExchange.TYPE}
+          {"amq.match", HeadersExchange.TYPE},
+          // RabbitMQ's firehose and log exchanges: durable, internal topics clients may bind to.
+          {"amq.rabbitmq.trace", TopicExchange.TYPE, "internal"},
+          {"amq.rabbitmq.log", TopicExchange.TYPE, "internal"}
         }) {
+      boolean internal = predeclared.length > 2;
       exchanges.put(
           predeclared[0],
-          newExchange(predeclared[0], predeclared[1], true, false, false, Map.of()));
+          newExchange(predeclared[0], predeclared[1], true, false, internal, Map.of()));
     }
   }
 
