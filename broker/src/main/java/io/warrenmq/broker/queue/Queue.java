@@ -2,7 +2,6 @@ package io.warrenmq.broker.queue;
 
 import io.warrenmq.broker.exchange.Destination;
 import io.warrenmq.broker.message.Message;
-import io.warrenmq.broker.store.QueueStorage;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

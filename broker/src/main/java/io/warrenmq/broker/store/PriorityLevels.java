@@ -1,6 +1,7 @@
 package io.warrenmq.broker.store;
 
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.queue.QueueStorage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;

@@ -10,6 +10,7 @@ import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.queue.QueueStorage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

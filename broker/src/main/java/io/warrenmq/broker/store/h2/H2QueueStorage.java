@@ -2,8 +2,8 @@ package io.warrenmq.broker.store.h2;
 
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.OrderedHead;
-import io.warrenmq.broker.store.QueueStorage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -3,9 +3,9 @@ package io.warrenmq.broker.store.memory;
 import io.warrenmq.broker.exchange.Binding;
 import io.warrenmq.broker.exchange.Exchange;
 import io.warrenmq.broker.queue.QueueSettings;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.DefinitionStore;
 import io.warrenmq.broker.store.PriorityLevels;
-import io.warrenmq.broker.store.QueueStorage;
 import java.util.Map;
 
 /**

@@ -1,6 +1,6 @@
 package io.warrenmq.broker.store.h2;
 
-import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.QueueStorageContract;
 import java.nio.file.Path;
 import java.util.Map;

@@ -9,7 +9,7 @@ import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.queue.QueueEntry;
-import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.RecoveryVisitor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.warrenmq.broker.store.memory;
 
-import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.QueueStorageContract;
 
 class MemoryQueueStorageTest extends QueueStorageContract {
