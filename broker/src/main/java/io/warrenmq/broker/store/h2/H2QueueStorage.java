@@ -129,6 +129,13 @@ final class H2QueueStorage implements QueueStorage {
     return i < 0 ? -(i + 1) : i;
   }
 
+  /** The head gained (or, negative, lost) messages and octets; the queue's totals follow. */
+  private void held(int messages, long bytes) {
+    headBytes += bytes;
+    queueMap.heldMessages += messages;
+    queueMap.heldBytes += bytes;
+  }
+
   /** This level's keys from {@code from} on. */
   private Cursor<Long, byte[]> cursor(long from) {
     return map().cursor(Math.max(from, low), high, false);
@@ -141,6 +148,11 @@ final class H2QueueStorage implements QueueStorage {
   static final class QueueMap {
     final String name;
     MVMap<Long, byte[]> map;
+
+    /** What all the queue's levels hold on the heap: the paging bound is the queue's. */
+    int heldMessages;
+
+    long heldBytes;
 
     QueueMap(String name) {
       this.name = name;
@@ -163,13 +175,14 @@ final class H2QueueStorage implements QueueStorage {
     H2Store.PagingLimits limits = store.paging();
     Message m = entry.message();
     if (pagedCount == 0
-        && ((head.size() < limits.messages() && headBytes + m.bodySize() <= limits.bytes())
+        && ((queueMap.heldMessages < limits.messages()
+                && queueMap.heldBytes + m.bodySize() <= limits.bytes())
             || store.belowSharedPagingLimit())) {
       if (writesThrough(entry)) {
         map().put(entry.sequence(), Records.reference(store.persist(m), false));
       }
       head.addLast(entry);
-      headBytes += m.bodySize();
+      held(1, m.bodySize());
       return;
     }
     if (pagedCount == 0) {
@@ -200,7 +213,7 @@ final class H2QueueStorage implements QueueStorage {
     }
     QueueEntry e = head.pollFirst();
     if (e != null) {
-      headBytes -= e.message().bodySize();
+      held(-1, -e.message().bodySize());
     }
     return e;
   }
@@ -221,7 +234,7 @@ final class H2QueueStorage implements QueueStorage {
         inlineLoaded.add(seq);
       }
       head.addLast(e);
-      headBytes += e.message().bodySize();
+      held(1, e.message().bodySize());
       loaded++;
     }
     pagedCount -= loaded;
@@ -270,7 +283,7 @@ final class H2QueueStorage implements QueueStorage {
   public QueueEntry takeFirst(long from, Predicate<QueueEntry> filter) {
     QueueEntry found = OrderedHead.takeFirst(head, from, filter);
     if (found != null) {
-      headBytes -= found.message().bodySize();
+      held(-1, -found.message().bodySize());
       return found;
     }
     if (pagedCount == 0) {
@@ -321,7 +334,7 @@ final class H2QueueStorage implements QueueStorage {
       }
     }
     for (QueueEntry e : toHead) {
-      headBytes += e.message().bodySize();
+      held(1, e.message().bodySize());
       if (keepsAll && e.deliveryCount() > 0) {
         // A quorum queue's delivery count survives a restart, as in RabbitMQ's log.
         map()
@@ -376,8 +389,8 @@ final class H2QueueStorage implements QueueStorage {
       settle(e);
       e.message().release();
     }
+    held(-head.size(), -headBytes);
     head.clear();
-    headBytes = 0;
     if (pagedCount > 0) {
       Cursor<Long, byte[]> it = cursor(pagedFrom);
       List<Long> keys = new ArrayList<>();
@@ -418,8 +431,8 @@ final class H2QueueStorage implements QueueStorage {
     for (QueueEntry e : head) {
       e.message().release();
     }
+    held(-head.size(), -headBytes);
     head.clear();
-    headBytes = 0;
   }
 
   @Override
@@ -427,8 +440,8 @@ final class H2QueueStorage implements QueueStorage {
     for (QueueEntry e : head) {
       e.message().release();
     }
+    held(-head.size(), -headBytes);
     head.clear();
-    headBytes = 0;
     pagedCount = 0;
     takenFromTail.clear();
     if (queueMap.map != null && level == 0) {
