@@ -165,6 +165,23 @@ public final class Message extends AbstractReferenceCounted {
   }
 
   /**
+   * The message's priority property (0 to 255), 0 when it has none. Reads the encoded property in
+   * place when the properties have not been decoded.
+   */
+  public int priority() {
+    BasicProperties p = properties;
+    if (p != null) {
+      return p.priority() == null ? 0 : p.priority();
+    }
+    ByteBuf e = encodedProperties;
+    if (e.readableBytes() < 2) {
+      return 0;
+    }
+    int at = EncodedProperties.offset(e, EncodedProperties.PRIORITY);
+    return at < 0 ? 0 : e.getUnsignedByte(at);
+  }
+
+  /**
    * The message's own time to live in milliseconds (its {@code expiration} property, as RabbitMQ
    * reads it), or -1 when it has none or it is not one RabbitMQ accepts. Reads the encoded property
    * in place when the properties have not been decoded.

@@ -2,7 +2,6 @@ package io.warrenmq.broker.queue;
 
 import io.warrenmq.broker.exchange.Destination;
 import io.warrenmq.broker.message.Message;
-import io.warrenmq.broker.store.QueueStorage;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,6 +26,11 @@ import java.util.function.Predicate;
  * head only when it matches, and otherwise the first matching message further on: the queue
  * remembers, for each such consumer, up to which sequence number it has found nothing, so each
  * message is tested against a filter once unless it comes back (requeue).
+ *
+ * <p><b>Priorities.</b> With {@code x-max-priority} a message's place ({@link QueueEntry#position})
+ * puts it behind those of higher priority and its own priority's earlier arrivals; the storage
+ * keeps each priority apart (RabbitMQ keeps a backing queue per priority), so a publish costs the
+ * same as without priorities. Without {@code x-max-priority} no priority is read at all.
  *
  * <p><b>Memory.</b> Ready octets above {@code backlogLimit} make {@link #enqueue} report
  * backpressure: the publisher stops reading its socket until the backlog halves.
@@ -63,6 +67,7 @@ public final class Queue implements Destination {
     public static final String REJECTED = "rejected";
     public static final String EXPIRED = "expired";
     public static final String MAXLEN = "maxlen";
+    public static final String DELIVERY_LIMIT = "delivery_limit";
   }
 
   /** What became of a message offered to {@link #enqueue}. */
@@ -79,18 +84,13 @@ public final class Queue implements Destination {
     }
   }
 
-  private enum Overflow {
-    DROP_HEAD,
-    REJECT_PUBLISH,
-    REJECT_PUBLISH_DLX
-  }
-
   private final String name;
   private final String vhost;
   private final boolean durable;
   private final boolean autoDelete;
   private final Object exclusiveOwner;
   private final Map<String, Object> arguments;
+  private final QueueSettings settings;
   private final QueueStorage storage;
   private final long backlogLimit;
   private final Lifecycle lifecycle;
@@ -107,8 +107,15 @@ public final class Queue implements Destination {
   private final long ttlMillis;
   private final long maxLength;
   private final long maxLengthBytes;
-  private final Overflow overflow;
+  private final QueueSettings.Overflow overflow;
   private final boolean deadLetters;
+
+  /** {@code x-max-priority}, or 0: messages are ordered by priority up to it. */
+  private final int maxPriority;
+
+  /** A quorum queue's own rules; null for a classic queue. */
+  private final QuorumRules quorum;
+
   private List<DeadLetter> pendingDeadLetters;
   private long readyBytes;
 
@@ -129,6 +136,7 @@ public final class Queue implements Destination {
   private int unacked;
   private volatile boolean deleted;
 
+  /** A queue whose settings are read from {@code arguments} (see {@link QueueSettings#of}). */
   public Queue(
       String name,
       String vhost,
@@ -139,42 +147,61 @@ public final class Queue implements Destination {
       QueueStorage storage,
       long backlogLimit,
       Lifecycle lifecycle) {
+    this(
+        name,
+        vhost,
+        durable,
+        autoDelete,
+        exclusiveOwner,
+        arguments,
+        QueueSettings.of(arguments),
+        storage,
+        backlogLimit,
+        lifecycle);
+  }
+
+  /**
+   * @param arguments the declared arguments, kept for redeclaration and the store
+   * @param settings what they ask for, checked (see {@link QueueDeclaration})
+   */
+  public Queue(
+      String name,
+      String vhost,
+      boolean durable,
+      boolean autoDelete,
+      Object exclusiveOwner,
+      Map<String, Object> arguments,
+      QueueSettings settings,
+      QueueStorage storage,
+      long backlogLimit,
+      Lifecycle lifecycle) {
     this.name = name;
     this.vhost = vhost;
     this.durable = durable;
     this.autoDelete = autoDelete;
     this.exclusiveOwner = exclusiveOwner;
     this.arguments = arguments == null ? Map.of() : arguments;
+    this.settings = settings;
     this.storage = storage;
     this.backlogLimit = backlogLimit;
     this.lifecycle = lifecycle;
     this.nextSequence = storage.nextSequence();
-    this.ttlMillis = longArgument("x-message-ttl", 0);
-    this.maxLength = longArgument("x-max-length", 0);
-    this.maxLengthBytes = longArgument("x-max-length-bytes", 0);
-    Object overflowArg = this.arguments.get("x-overflow");
+    this.ttlMillis = settings.messageTtl();
+    this.maxLength = settings.maxLength();
+    this.maxLengthBytes = settings.maxLengthBytes();
+    this.quorum = settings.type() == QueueType.QUORUM ? new QuorumRules(settings) : null;
     this.overflow =
-        overflowArg == null
-            ? Overflow.DROP_HEAD
-            : switch (overflowArg.toString()) {
-              case "reject-publish" -> Overflow.REJECT_PUBLISH;
-              case "reject-publish-dlx" -> Overflow.REJECT_PUBLISH_DLX;
-              default -> Overflow.DROP_HEAD;
-            };
-    this.deadLetters = this.arguments.get("x-dead-letter-exchange") != null;
+        quorum == null ? settings.overflow() : QuorumRules.overflow(settings.overflow());
+    this.deadLetters = settings.deadLetters();
+    this.maxPriority = settings.maxPriority();
     this.expiring = ttlMillis >= 0;
-    this.singleActive = Boolean.TRUE.equals(this.arguments.get("x-single-active-consumer"));
-    this.expiresMillis = longArgument("x-expires", 1);
+    this.singleActive = settings.singleActiveConsumer();
+    this.expiresMillis = settings.expires();
     if (expiresMillis > 0) {
       lifecycle.schedule(this::checkUnused, expiresMillis);
     }
     // Recovered messages count once they are read back from the store.
     this.readyBytes = storage.bytes();
-  }
-
-  /** A numeric queue argument, at least {@code min}, or -1 when absent (validated at declare). */
-  private long longArgument(String name, long min) {
-    return arguments.get(name) instanceof Number n ? Math.max(min, n.longValue()) : -1;
   }
 
   /**
@@ -236,6 +263,13 @@ public final class Queue implements Destination {
     } else {
       lifecycle.unused(this);
     }
+  }
+
+  /** Whether the queue, full, refuses {@code message} (x-overflow reject-publish). */
+  private boolean refuses(Message message) {
+    return quorum == null
+        ? full(message.bodySize())
+        : quorum.rejectsPublish(storage.size(), readyBytes);
   }
 
   /** Whether one more message of {@code bodySize} octets would take the queue over its limits. */
@@ -339,8 +373,8 @@ public final class Queue implements Destination {
       if (deleted) {
         return Enqueued.TAKEN;
       }
-      if (overflow != Overflow.DROP_HEAD && full(message.bodySize())) {
-        if (overflow == Overflow.REJECT_PUBLISH_DLX) {
+      if (overflow != QueueSettings.Overflow.DROP_HEAD && refuses(message)) {
+        if (overflow == QueueSettings.Overflow.REJECT_PUBLISH_DLX) {
           message.retain();
           leave(message, DeadLetter.MAXLEN);
         }
@@ -363,7 +397,11 @@ public final class Queue implements Destination {
     readyBytes += message.bodySize();
     // Through storage even when a consumer takes it at once: a persistent message must be on
     // disk until it is acknowledged.
-    storage.add(new QueueEntry(nextSequence++, message, false, expiresAt(message)));
+    long place = nextSequence++;
+    if (maxPriority > 0) {
+      place = placeByPriority(message, place);
+    }
+    storage.add(new QueueEntry(place, message, false, expiresAt(message)));
     if (storage.size() == 1) {
       QueueConsumer consumer = takeConsumer(message);
       if (consumer != null) {
@@ -374,13 +412,29 @@ public final class Queue implements Destination {
     if (!filtering.isEmpty()) {
       dispatchFiltering();
     }
-    dropHeadOverLimits();
+    if (overflow == QueueSettings.Overflow.DROP_HEAD) {
+      // A quorum queue that rejects publishes may go one over its limit.
+      dropHeadOverLimits();
+    }
     scheduleHeadExpiry();
     if (storage.bytes() > backlogLimit && waiter != null) {
       waiting.add(waiter);
       return Enqueued.TAKEN_BACKLOGGED;
     }
     return Enqueued.TAKEN;
+  }
+
+  /**
+   * {@code x-max-priority}: the place of the {@code arrival}-th message, by its priority capped to
+   * the queue's maximum, as RabbitMQ caps it. A filtering consumer that searched past that place
+   * searches again from it. Under the lock.
+   */
+  private long placeByPriority(Message message, long arrival) {
+    long place = QueueEntry.position(Math.min(message.priority(), maxPriority), arrival);
+    for (Filtering f : filtering) {
+      f.searchedTo = Math.min(f.searchedTo, place);
+    }
+    return place;
   }
 
   /** Delivers ready messages to consumers with credit. Any thread. */
@@ -414,6 +468,9 @@ public final class Queue implements Destination {
     if (!consumer.noAck()) {
       unacked++;
       storage.delivered(entry);
+    }
+    if (quorum != null) {
+      quorum.delivering(entry, false);
     }
     consumer.deliver(this, entry);
   }
@@ -497,6 +554,9 @@ public final class Queue implements Destination {
         unacked++;
         storage.delivered(entry);
       }
+      if (entry != null && quorum != null) {
+        quorum.delivering(entry, true);
+      }
       scheduleHeadExpiry();
       released = releaseWaiters();
     } finally {
@@ -523,6 +583,7 @@ public final class Queue implements Destination {
   /** A delivered message leaves for good: acknowledged, or dead-lettered for {@code reason}. */
   private void remove(QueueEntry entry, boolean wasUnacked, String reason) {
     boolean deadLetter = reason != null && deadLetters;
+    entry.undecorate();
     lock.lock();
     try {
       if (wasUnacked) {
@@ -554,11 +615,17 @@ public final class Queue implements Destination {
     lock.lock();
     try {
       unacked -= entries.size();
+      for (QueueEntry e : entries) {
+        e.undecorate();
+      }
       if (deleted) {
         for (QueueEntry e : entries) {
           e.message().release();
         }
         return;
+      }
+      if (quorum != null) {
+        entries = dropOverDeliveryLimit(entries);
       }
       long oldest = Long.MAX_VALUE;
       for (QueueEntry e : entries) {
@@ -571,13 +638,35 @@ public final class Queue implements Destination {
         f.searchedTo = Math.min(f.searchedTo, oldest);
       }
       // Back over the limit: the oldest go, as RabbitMQ drops them (x-overflow drop-head).
-      if (overflow == Overflow.DROP_HEAD) {
+      if (overflow == QueueSettings.Overflow.DROP_HEAD) {
         dropHeadOverLimits();
       }
     } finally {
       lock.unlock();
     }
     dispatch();
+  }
+
+  /**
+   * A quorum queue counts each return; those returned more often than {@code x-delivery-limit}
+   * leave (dead-lettered with reason {@code delivery_limit}). Returns the rest. Under the lock.
+   */
+  private List<QueueEntry> dropOverDeliveryLimit(List<QueueEntry> entries) {
+    List<QueueEntry> back = entries;
+    for (int i = 0; i < entries.size(); i++) {
+      QueueEntry e = entries.get(i);
+      if (quorum.returned(e)) {
+        if (back == entries) {
+          back = new ArrayList<>(entries.subList(0, i));
+        }
+        storage.settle(e);
+        e.message().settledByQueue();
+        leave(e.message(), DeadLetter.DELIVERY_LIMIT);
+      } else if (back != entries) {
+        back.add(e);
+      }
+    }
+    return back;
   }
 
   /** Adds a consumer and delivers to it what is ready. */
@@ -789,6 +878,11 @@ public final class Queue implements Destination {
 
   public Map<String, Object> arguments() {
     return arguments;
+  }
+
+  /** What the queue's arguments ask of it. */
+  public QueueSettings settings() {
+    return settings;
   }
 
   /** A consumer with a filter, and the sequence number before which nothing ready matches it. */

@@ -2,6 +2,7 @@ package io.warrenmq.broker.store;
 
 import io.warrenmq.broker.exchange.Binding;
 import io.warrenmq.broker.exchange.Exchange;
+import io.warrenmq.broker.queue.QueueStorage;
 import java.util.Map;
 
 /**

@@ -1,5 +1,6 @@
 package io.warrenmq.broker.store;
 
+import io.warrenmq.broker.queue.QueueStorage;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -3,7 +3,6 @@ package io.warrenmq.broker.vhost;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.message.SenderSelected;
 import io.warrenmq.broker.protocol.BasicProperties;
-import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.queue.Queue;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,65 +13,32 @@ import java.util.Map;
 /**
  * How a dead-lettered message is re-published, as RabbitMQ 3.10 does it: to the queue's {@code
  * x-dead-letter-exchange}, with its {@code x-dead-letter-routing-key} or else the message's own
- * routing key; the {@code x-death} header gains (or counts again) an entry for this queue and
- * reason, most recent first, and {@code x-first-death-reason}, {@code -queue} and {@code -exchange}
- * are set once; the {@code expiration} property is removed and kept as the entry's {@code
- * original-expiration}. With a dead-letter routing key the {@code CC} header is removed; without
- * one the letter is routed again with the keys its publisher selected (CC and BCC) as well, as
- * RabbitMQ routes it with all the message's routing keys. The body is shared, not copied.
+ * routing key; the {@code x-death} header records the death ({@link DeathHistory}); the {@code
+ * expiration} property is removed and kept as the entry's {@code original-expiration}. With a
+ * dead-letter routing key the {@code CC} header is removed; without one the letter is routed again
+ * with the keys its publisher selected (CC and BCC) as well, as RabbitMQ routes it with all the
+ * message's routing keys. The body is shared, not copied.
  */
 final class DeadLetters {
 
   private DeadLetters() {}
-
-  static String argument(Queue queue, String name) {
-    Object v = queue.arguments().get(name);
-    return v == null ? null : v.toString();
-  }
 
   /** The message to publish to the dead-letter exchange; takes nothing from {@code message}. */
   static Message letter(Queue from, Message message, String reason, String exchange) {
     BasicProperties p = message.properties();
     Map<String, Object> headers =
         p.headers() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(p.headers());
-    List<Object> deaths = new ArrayList<>();
-    Map<String, Object> entry = null;
-    if (headers.get("x-death") instanceof List<?> old) {
-      for (Object o : old) {
-        if (entry == null
-            && o instanceof Map<?, ?> m
-            && from.name().equals(text(m.get("queue")))
-            && reason.equals(text(m.get("reason")))) {
-          @SuppressWarnings("unchecked")
-          Map<String, Object> same = new LinkedHashMap<>((Map<String, Object>) m);
-          entry = same;
-        } else {
-          deaths.add(o);
-        }
-      }
+    Map<String, Object> death = new LinkedHashMap<>();
+    death.put("reason", reason);
+    death.put("queue", from.name());
+    death.put("time", Instant.ofEpochSecond(System.currentTimeMillis() / 1000));
+    death.put("exchange", message.exchange());
+    death.put("routing-keys", deathRoutingKeys(message, p.headers()));
+    if (p.expiration() != null) {
+      death.put("original-expiration", p.expiration());
     }
-    long now = System.currentTimeMillis() / 1000;
-    if (entry == null) {
-      entry = new LinkedHashMap<>();
-      entry.put("count", 1L);
-      entry.put("reason", reason);
-      entry.put("queue", from.name());
-      entry.put("time", Instant.ofEpochSecond(now));
-      entry.put("exchange", message.exchange());
-      entry.put("routing-keys", deathRoutingKeys(message, p.headers()));
-      if (p.expiration() != null) {
-        entry.put("original-expiration", p.expiration());
-      }
-    } else {
-      entry.put("count", ((Number) entry.getOrDefault("count", 0L)).longValue() + 1);
-      entry.put("time", Instant.ofEpochSecond(now));
-    }
-    deaths.add(0, entry);
-    headers.put("x-death", deaths);
-    headers.putIfAbsent("x-first-death-reason", reason);
-    headers.putIfAbsent("x-first-death-queue", from.name());
-    headers.putIfAbsent("x-first-death-exchange", message.exchange());
-    String key = argument(from, "x-dead-letter-routing-key");
+    DeathHistory.record(headers, death);
+    String key = from.settings().deadLetterRoutingKey();
     if (key != null) {
       headers.remove(SenderSelected.CC); // a new routing key replaces the sender's selection
     }
@@ -97,27 +63,24 @@ final class DeadLetters {
 
   /**
    * Whether dead-lettering {@code letter} to {@code target} would go round a cycle that no consumer
-   * broke: the message died in that queue before and was never rejected on the way (RabbitMQ drops
-   * it then).
+   * broke, as RabbitMQ 3.10's {@code is_cycle/2} decides: {@code target} has an entry in the
+   * history, and neither it nor any entry before it (the deaths since) is a rejection. RabbitMQ
+   * drops the letter then.
    */
   static boolean cycle(Message letter, Queue target) {
     Map<String, Object> headers = letter.properties().headers();
-    if (headers == null || !(headers.get("x-death") instanceof List<?> deaths)) {
+    if (headers == null || !(headers.get(DeathHistory.X_DEATH) instanceof List<?> deaths)) {
       return false;
     }
-    boolean seen = false;
     for (Object o : deaths) {
-      if (o instanceof Map<?, ?> m) {
-        if ("rejected".equals(text(m.get("reason")))) {
-          return false;
-        }
-        seen |= target.name().equals(text(m.get("queue")));
+      if (!(o instanceof Map<?, ?> m) || "rejected".equals(DeathHistory.text(m.get("reason")))) {
+        // A rejection, or something a client put there: not a fully automatic cycle.
+        return false;
+      }
+      if (target.name().equals(DeathHistory.text(m.get("queue")))) {
+        return true;
       }
     }
-    return seen;
-  }
-
-  private static String text(Object v) {
-    return v instanceof LongString || v instanceof String ? v.toString() : null;
+    return false;
   }
 }

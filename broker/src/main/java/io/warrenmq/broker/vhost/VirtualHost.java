@@ -10,10 +10,13 @@ import io.warrenmq.broker.exchange.Routes;
 import io.warrenmq.broker.exchange.TopicExchange;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.AmqpException;
+import io.warrenmq.broker.protocol.Equivalence;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
+import io.warrenmq.broker.queue.QueueDeclaration;
+import io.warrenmq.broker.queue.QueueSettings;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.DefinitionStore;
-import io.warrenmq.broker.store.QueueStorage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -39,20 +42,6 @@ public final class VirtualHost implements Queue.Lifecycle {
   public static final String REPLY_TO = "amq.rabbitmq.reply-to";
 
   private static final List<String> EXCHANGE_ARGS = List.of("alternate-exchange");
-  private static final List<String> QUEUE_ARGS =
-      List.of(
-          "x-expires",
-          "x-message-ttl",
-          "x-dead-letter-exchange",
-          "x-dead-letter-routing-key",
-          "x-max-length",
-          "x-max-length-bytes",
-          "x-max-priority",
-          "x-overflow",
-          "x-queue-mode",
-          "x-queue-type",
-          "x-single-active-consumer");
-
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String name;
@@ -82,11 +71,15 @@ public final class VirtualHost implements Queue.Lifecycle {
           {"amq.fanout", FanoutExchange.TYPE},
           {"amq.topic", TopicExchange.TYPE},
           {"amq.headers", HeadersExchange.TYPE},
-          {"amq.match", HeadersExchange.TYPE}
+          {"amq.match", HeadersExchange.TYPE},
+          // RabbitMQ's firehose and log exchanges: durable, internal topics clients may bind to.
+          {"amq.rabbitmq.trace", TopicExchange.TYPE, "internal"},
+          {"amq.rabbitmq.log", TopicExchange.TYPE, "internal"}
         }) {
+      boolean internal = predeclared.length > 2;
       exchanges.put(
           predeclared[0],
-          newExchange(predeclared[0], predeclared[1], true, false, false, Map.of()));
+          newExchange(predeclared[0], predeclared[1], true, false, internal, Map.of()));
     }
   }
 
@@ -265,37 +258,44 @@ public final class VirtualHost implements Queue.Lifecycle {
       Map<String, Object> args,
       Object owner)
       throws AmqpException {
-    String actual = queueName.isEmpty() ? generateQueueName() : checkName("queue", queueName);
-    QueueArguments.validate(resource("queue", actual), args);
+    String actual;
+    if (queueName.isEmpty()) {
+      QueueDeclaration.checkServerNamed(args);
+      actual = generateQueueName();
+    } else {
+      actual = checkName("queue", queueName);
+    }
+    String resource = resource("queue", actual);
     synchronized (topology) {
       Queue q = queues.get(actual);
-      if (q == null) {
-        // Exclusive queues end with their connection, so they are never recovered (RabbitMQ).
-        boolean persisted = durable && !exclusive;
-        QueueStorage storage = store.queueDeclared(name, actual, persisted, autoDelete, args);
-        q =
-            new Queue(
-                actual,
-                name,
-                durable,
-                autoDelete,
-                exclusive ? owner : null,
-                args,
-                storage,
-                queueBacklogBytes,
-                this);
-        queues.put(actual, q);
-        return new Declared(q, true);
+      if (q != null) {
+        // RabbitMQ compares a redeclaration with the queue before it validates anything.
+        if (q.exclusiveOwner() != (exclusive ? owner : null)) {
+          throw locked(q);
+        }
+        QueueDeclaration.checkEquivalent(resource, q, durable, autoDelete, args);
+        q.used();
+        return new Declared(q, false);
       }
-      if (q.exclusiveOwner() != (exclusive ? owner : null)) {
-        throw locked(q);
-      }
-      String resource = resource("queue", actual);
-      Equivalence.field("durable", resource, q.durable(), durable);
-      Equivalence.field("auto_delete", resource, q.autoDelete(), autoDelete);
-      Equivalence.arguments(resource, q.arguments(), args, QUEUE_ARGS);
-      q.used();
-      return new Declared(q, false);
+      QueueSettings settings =
+          QueueDeclaration.checkNew(resource, durable, exclusive, autoDelete, args);
+      // Exclusive queues end with their connection, so they are never recovered (RabbitMQ).
+      boolean persisted = durable && !exclusive;
+      QueueStorage storage = store.queueDeclared(name, actual, persisted, autoDelete, args);
+      q =
+          new Queue(
+              actual,
+              name,
+              durable,
+              autoDelete,
+              exclusive ? owner : null,
+              args,
+              settings,
+              storage,
+              queueBacklogBytes,
+              this);
+      queues.put(actual, q);
+      return new Declared(q, true);
     }
   }
 
@@ -366,7 +366,7 @@ public final class VirtualHost implements Queue.Lifecycle {
    */
   @Override
   public void deadLettered(Queue queue, List<Queue.DeadLetter> letters) {
-    String exchange = DeadLetters.argument(queue, "x-dead-letter-exchange");
+    String exchange = queue.settings().deadLetterExchange();
     Routes routes = new Routes();
     for (Queue.DeadLetter l : letters) {
       Message letter = null;

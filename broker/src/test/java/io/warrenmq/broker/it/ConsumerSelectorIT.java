@@ -286,4 +286,36 @@ class ConsumerSelectorIT extends MessagingSupport {
         BASIC,
         BASIC_CONSUME);
   }
+
+  @Test
+  void aSelectingConsumerOfAPriorityQueueTakesMatchesByPriorityAndOnesThatArriveLater()
+      throws Exception {
+    Channel channel = newConnection().createChannel();
+    String queue = declareQueue(channel, arguments("x-max-priority", 5));
+    int[] priorities = {0, 2, 5, 2, 0};
+    for (int i = 0; i < priorities.length; i++) {
+      publish(channel, queue, i % 2 == 0 ? "red" : "blue", priorities[i], "m" + i);
+    }
+    BlockingQueue<Delivery> reds = select(channel, queue, "color = 'red'", true);
+    assertEquals(List.of("m2", "m0", "m4"), nextBodies(reds, 3));
+    assertNothingMore(reds);
+    // The consumer has searched the whole queue; a red of a higher priority than the blues
+    // left there is placed before them, and is still found.
+    publish(channel, queue, "red", 4, "late");
+    assertEquals(List.of("late"), nextBodies(reds, 1));
+    assertNothingMore(reds);
+    assertEquals(2, readyCount(queue));
+  }
+
+  private static void publish(
+      Channel channel, String queue, String color, int priority, String body) throws IOException {
+    channel.basicPublish(
+        "",
+        queue,
+        new AMQP.BasicProperties.Builder()
+            .headers(Map.of("color", color))
+            .priority(priority)
+            .build(),
+        body.getBytes(UTF_8));
+  }
 }

@@ -201,4 +201,171 @@ class DeadLetterIT extends MessagingSupport {
       channel.queueDelete(q);
     }
   }
+
+  // ---------------------------------------------------------------- histories of older versions
+
+  private static Map<String, Object> entry(Object... pairs) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put((String) pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+
+  private static final java.util.Date EARLY = new java.util.Date(1_400_000_000_000L);
+  private static final java.util.Date LATER = new java.util.Date(1_500_000_000_000L);
+
+  /** Publishes {@code history} as x-death to {@code source} and rejects it into {@code dead}. */
+  private GetResponse rejectWithHistory(Channel channel, String source, String dead, Object history)
+      throws Exception {
+    channel.basicPublish(
+        "",
+        source,
+        new AMQP.BasicProperties.Builder()
+            .headers(entry("x-death", history, "app", "kept"))
+            .build(),
+        "old".getBytes(UTF_8));
+    GetResponse got = awaitGetNoAck(channel, source);
+    channel.basicReject(got.getEnvelope().getDeliveryTag(), false);
+    return awaitGet(channel, dead);
+  }
+
+  private static GetResponse awaitGetNoAck(Channel channel, String queue) {
+    GetResponse[] got = new GetResponse[1];
+    await()
+        .atMost(Duration.ofSeconds(TIMEOUT_SECONDS))
+        .until(() -> (got[0] = channel.basicGet(queue, false)) != null);
+    return got[0];
+  }
+
+  @Test
+  void aHistoryWrittenOnePerDeathIsMergedPerQueueAndReason() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String dead = declareQueue(channel);
+    String source =
+        declareQueue(
+            channel, arguments("x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead));
+    List<Object> history =
+        List.of(
+            entry("reason", "expired", "queue", "qa", "time", LATER, "exchange", "x1"),
+            entry("reason", "rejected", "queue", source, "time", LATER, "exchange", "x2"),
+            entry("reason", "expired", "queue", "qa", "time", EARLY, "exchange", "x3"),
+            entry("reason", "rejected", "queue", source, "time", EARLY, "exchange", "x4"),
+            entry("reason", "maxlen", "queue", "qb", "time", EARLY, "exchange", "x5", "count", 7));
+
+    GetResponse r = rejectWithHistory(channel, source, dead, history);
+
+    Map<String, Object> headers = r.getProps().getHeaders();
+    assertEquals("kept", text(headers.get("app")));
+    // The header existed: RabbitMQ adds no x-first-death-* to it.
+    assertNull(headers.get("x-first-death-reason"));
+    List<Map<String, Object>> deaths = deaths(r);
+    assertEquals(3, deaths.size());
+    // This death counts on the group's first entry (its time and exchange kept), and goes first.
+    assertEquals(source, text(deaths.get(0).get("queue")));
+    assertEquals("rejected", text(deaths.get(0).get("reason")));
+    assertEquals(3L, deaths.get(0).get("count"));
+    assertEquals("x2", text(deaths.get(0).get("exchange")));
+    assertEquals(LATER, deaths.get(0).get("time"));
+    // The other groups follow in reverse order of first appearance, as RabbitMQ leaves them.
+    assertEquals("qb", text(deaths.get(1).get("queue")));
+    assertEquals(7, ((Number) deaths.get(1).get("count")).intValue());
+    assertEquals("qa", text(deaths.get(2).get("queue")));
+    assertEquals(2L, deaths.get(2).get("count"));
+    assertEquals("x1", text(deaths.get(2).get("exchange")));
+  }
+
+  @Test
+  void aLoneEntryWithoutCountCountsOneWhenItDiesThereAgain() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String dead = declareQueue(channel);
+    String source =
+        declareQueue(
+            channel, arguments("x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead));
+    List<Object> history =
+        List.of(entry("reason", "rejected", "queue", source, "time", EARLY, "exchange", "x"));
+
+    List<Map<String, Object>> deaths = deaths(rejectWithHistory(channel, source, dead, history));
+
+    assertEquals(1, deaths.size());
+    assertEquals(1L, deaths.get(0).get("count"));
+    assertEquals(EARLY, deaths.get(0).get("time"));
+  }
+
+  @Test
+  void anXDeathThatIsNotAnArrayIsReplacedWithOneEntry() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String dead = declareQueue(channel);
+    String source =
+        declareQueue(
+            channel, arguments("x-dead-letter-exchange", "", "x-dead-letter-routing-key", dead));
+
+    GetResponse r = rejectWithHistory(channel, source, dead, "rewritten by a client");
+
+    List<Map<String, Object>> deaths = deaths(r);
+    assertEquals(1, deaths.size());
+    assertEquals(1L, deaths.get(0).get("count"));
+    assertEquals(source, text(deaths.get(0).get("queue")));
+    assertNull(r.getProps().getHeaders().get("x-first-death-queue"));
+  }
+
+  @Test
+  void deathsInFourQueuesAreListedInRabbitMqsOrder() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String end = declareQueue(channel);
+    String[] chain = new String[4];
+    String next = end;
+    for (int i = chain.length - 1; i >= 0; i--) {
+      chain[i] =
+          declareQueue(
+              channel, arguments("x-dead-letter-exchange", "", "x-dead-letter-routing-key", next));
+      next = chain[i];
+    }
+    publish(channel, chain[0], "along");
+    for (String q : chain) {
+      GetResponse got = awaitGetNoAck(channel, q);
+      channel.basicReject(got.getEnvelope().getDeliveryTag(), false);
+    }
+
+    List<Map<String, Object>> deaths = deaths(awaitGet(channel, end));
+
+    // Most recent first, then the rest reordered by each regrouping (rabbit_dead_letter's fold).
+    List<String> queues = new ArrayList<>();
+    for (Map<String, Object> d : deaths) {
+      queues.add(text(d.get("queue")));
+    }
+    assertEquals(List.of(chain[3], chain[1], chain[0], chain[2]), queues);
+  }
+
+  @Test
+  void aCycleIsJudgedByTheDeathsSinceTheQueueLastDied() throws Exception {
+    Channel channel = newConnection().createChannel();
+    String target = declareQueue(channel);
+    String source =
+        declareQueue(
+            channel,
+            arguments(
+                "x-message-ttl",
+                1,
+                "x-dead-letter-exchange",
+                "",
+                "x-dead-letter-routing-key",
+                target));
+    // Regrouped, the history puts the target's expiry before the rejection elsewhere: between
+    // this death and the target's last one there is no rejection, so it is a cycle.
+    List<Object> history =
+        List.of(
+            entry("reason", "rejected", "queue", "elsewhere", "count", 1L),
+            entry("reason", "expired", "queue", target, "count", 1L));
+    channel.basicPublish(
+        "",
+        source,
+        new AMQP.BasicProperties.Builder().headers(entry("x-death", history)).build(),
+        "cycling".getBytes(UTF_8));
+    publish(channel, source, "fresh");
+
+    // Dead letters leave in order: once the fresh one is there, the cycling one was dropped.
+    GetResponse first = awaitGet(channel, target);
+    assertEquals("fresh", body(first));
+  }
 }

@@ -23,6 +23,8 @@ class ExchangeDeclareIT extends BrokerTestSupport {
   private static final int EXCHANGE = 40;
   private static final int DECLARE = 10;
   private static final int DELETE = 20;
+  private static final int BASIC = 60;
+  private static final int PUBLISH = 40;
 
   private Connection connection;
   private Channel channel;
@@ -174,6 +176,44 @@ class ExchangeDeclareIT extends BrokerTestSupport {
   }
 
   @Test
+  void theTraceExchangeIsPredeclaredDurableInternalAndTopic() throws Exception {
+    assertNotNull(channel.exchangeDeclarePassive("amq.rabbitmq.trace"));
+    channel.exchangeDeclare("amq.rabbitmq.trace", "topic", true, false, true, null);
+    assertTrue(channel.isOpen());
+    assertChannelClose(
+        406,
+        "PRECONDITION_FAILED - inequivalent arg 'internal' for exchange 'amq.rabbitmq.trace' in"
+            + " vhost '/': received 'false' but current is 'true'",
+        EXCHANGE,
+        DECLARE,
+        () -> channel.exchangeDeclare("amq.rabbitmq.trace", "topic", true, false, false, null));
+  }
+
+  @Test
+  void theLogExchangeIsPredeclaredDurableInternalAndTopic() throws Exception {
+    // RabbitMQ 3.10 declares it only when its log exchange is enabled; WarrenMQ always has it.
+    assumeInProcess();
+    assertNotNull(channel.exchangeDeclarePassive("amq.rabbitmq.log"));
+    channel.exchangeDeclare("amq.rabbitmq.log", "topic", true, false, true, null);
+    assertTrue(channel.isOpen());
+  }
+
+  @Test
+  void aQueueCanBeBoundToTheTraceExchangeButClientsCannotPublishToIt() throws Exception {
+    String queue = channel.queueDeclare().getQueue();
+    channel.queueBind(queue, "amq.rabbitmq.trace", "publish.#");
+    assertChannelClose(
+        403,
+        "ACCESS_REFUSED - cannot publish to internal exchange 'amq.rabbitmq.trace' in vhost '/'",
+        BASIC,
+        PUBLISH,
+        () -> {
+          channel.basicPublish("amq.rabbitmq.trace", "publish.x", null, "no".getBytes());
+          channel.queueDeclarePassive(queue);
+        });
+  }
+
+  @Test
   void passiveDeclareOfTheDefaultExchangeClosesChannelWith403() {
     // RabbitMQ refuses every exchange.declare naming the default exchange, even a passive one.
     assertChannelClose(
@@ -274,7 +314,16 @@ class ExchangeDeclareIT extends BrokerTestSupport {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"amq.direct", "amq.fanout", "amq.topic", "amq.headers", "amq.match"})
+  @ValueSource(
+      strings = {
+        "amq.direct",
+        "amq.fanout",
+        "amq.topic",
+        "amq.headers",
+        "amq.match",
+        "amq.rabbitmq.trace",
+        "amq.rabbitmq.log"
+      })
   void deletingAPredeclaredExchangeClosesChannelWith403(String predeclared) {
     assertChannelClose(
         403,

@@ -83,6 +83,16 @@ abstract class MessagingSupport extends BrokerTestSupport {
     return queue;
   }
 
+  /**
+   * Declares a fresh durable queue (a quorum queue must be) that lives until the end of the test.
+   */
+  String declareDurableQueue(Channel channel, Map<String, Object> arguments) throws IOException {
+    String queue = uniqueName("q");
+    channel.queueDeclare(queue, true, false, false, arguments);
+    queuesToDelete.add(queue);
+    return queue;
+  }
+
   static void publish(Channel channel, String queue, String body) throws IOException {
     channel.basicPublish("", queue, null, body.getBytes(UTF_8));
   }

@@ -10,6 +10,7 @@ import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.queue.QueueStorage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +34,9 @@ public abstract class QueueStorageContract {
 
   /** A new, empty storage for a durable queue. */
   protected abstract QueueStorage newStorage() throws Exception;
+
+  /** A new, empty storage for a durable queue with {@code x-max-priority} 10. */
+  protected abstract QueueStorage newPriorityStorage() throws Exception;
 
   @BeforeEach
   void open() throws Exception {
@@ -62,6 +66,13 @@ public abstract class QueueStorageContract {
   /** Adds a message the way a queue does: the storage takes over the publisher's reference. */
   private void add(long seq, String body, boolean persistent) {
     storage.add(QueueEntry.restored(seq, message(body, persistent), false));
+  }
+
+  /** Adds the {@code arrival}-th message at {@code priority}, placed as a priority queue does. */
+  private void add(long arrival, int priority, String body, boolean persistent) {
+    storage.add(
+        QueueEntry.restored(
+            QueueEntry.position(priority, arrival), message(body, persistent), false));
   }
 
   private static String body(QueueEntry e) {
@@ -297,5 +308,99 @@ public abstract class QueueStorageContract {
     assertEquals(0, storage.size());
     storage.settle(taken);
     taken.message().release();
+  }
+
+  // ------------------------------------------------------------------ priorities
+
+  /** Uses a priority storage for this test (the plain one is destroyed at once). */
+  private void withPriorities() throws Exception {
+    storage.destroy();
+    storage = newPriorityStorage();
+  }
+
+  @Test
+  void priorityLevelsGiveTheHighestFirstInArrivalOrderAcrossThePagingBound() throws Exception {
+    withPriorities();
+    int n = PAGE_BOUND * 4;
+    List<List<String>> byPriority = new ArrayList<>();
+    for (int p = 0; p <= 10; p++) {
+      byPriority.add(new ArrayList<>());
+    }
+    for (int i = 0; i < n; i++) {
+      int priority = (i * 7) % 11;
+      add(i, priority, "m" + i, i % 2 == 0);
+      byPriority.get(priority).add("m" + i);
+    }
+    assertEquals(n, storage.size());
+    List<String> expected = new ArrayList<>();
+    for (int p = 10; p >= 0; p--) {
+      expected.addAll(byPriority.get(p));
+    }
+    assertEquals(expected, pollAll());
+    assertEquals(0, storage.size());
+  }
+
+  @Test
+  void aHigherPriorityArrivingLaterGoesFirst() throws Exception {
+    withPriorities();
+    for (int i = 0; i < PAGE_BOUND * 2; i++) {
+      add(i, 0, "low" + i, true);
+    }
+    add(PAGE_BOUND * 2, 5, "high", false);
+    assertEquals("high", body(storage.peek()));
+    QueueEntry high = storage.poll();
+    assertEquals(5, high.priority());
+    storage.settle(high);
+    high.message().release();
+    assertEquals("low0", body(storage.peek()));
+  }
+
+  @Test
+  void requeuedEntriesGoBackToTheirPlacesWithinTheirPriority() throws Exception {
+    withPriorities();
+    add(0, 1, "a1", true);
+    add(1, 3, "b3", true);
+    add(2, 3, "c3", false);
+    add(3, 1, "d1", true);
+    QueueEntry b3 = storage.poll();
+    QueueEntry c3 = storage.poll();
+    QueueEntry a1 = storage.poll();
+    add(4, 3, "e3", true);
+    storage.requeue(List.of(a1, c3, b3));
+    assertEquals(List.of("b3", "c3", "e3", "a1", "d1"), pollAll());
+  }
+
+  @Test
+  void takeFirstSearchesEveryPriorityFromTheGivenPlaceOn() throws Exception {
+    withPriorities();
+    add(0, 0, "x0", true);
+    add(1, 9, "y9", true);
+    add(2, 4, "x4", false);
+    add(3, 9, "x9", true);
+    QueueEntry first = storage.takeFirst(Long.MIN_VALUE, e -> body(e).startsWith("x"));
+    assertEquals("x9", body(first));
+    QueueEntry next = storage.takeFirst(first.sequence() + 1, e -> body(e).startsWith("x"));
+    assertEquals("x4", body(next));
+    QueueEntry last = storage.takeFirst(next.sequence() + 1, e -> body(e).startsWith("x"));
+    assertEquals("x0", body(last));
+    assertNull(storage.takeFirst(last.sequence() + 1, e -> true));
+    for (QueueEntry e : List.of(first, next, last)) {
+      storage.settle(e);
+      e.message().release();
+    }
+    assertEquals(1, storage.size());
+    assertEquals(List.of("y9"), pollAll());
+  }
+
+  @Test
+  void purgeEmptiesEveryPriority() throws Exception {
+    withPriorities();
+    for (int i = 0; i < PAGE_BOUND * 2; i++) {
+      add(i, i % 3, "m" + i, i % 2 == 0);
+    }
+    assertEquals(PAGE_BOUND * 2, storage.purge());
+    assertEquals(0, storage.size());
+    assertNull(storage.poll());
+    assertEquals(0, storage.nextSequence());
   }
 }

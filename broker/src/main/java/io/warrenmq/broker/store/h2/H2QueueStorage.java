@@ -2,8 +2,8 @@ package io.warrenmq.broker.store.h2;
 
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.OrderedHead;
-import io.warrenmq.broker.store.QueueStorage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,22 +23,39 @@ import org.h2.mvstore.MVMap;
  * than anything paged out and rejoin the head. The queue's map holds, for a durable queue, the
  * persistent messages in the head, the unacknowledged ones and the paged-out tail; the tail is
  * every key from {@code pagedFrom} on, less those a filtering consumer took out of order.
+ *
+ * <p>A priority queue has one such storage per priority ({@link
+ * io.warrenmq.broker.store.PriorityLevels}), all in the queue's one map: an entry's key is its
+ * place, and the places of one priority make one range of keys ({@link QueueEntry#position}), so
+ * each level pages, counts and scans only its own range. Level 0 is the whole of a queue without
+ * priorities, and keeps the map's keys as they always were.
  */
 final class H2QueueStorage implements QueueStorage {
 
   private static final int PAGE_IN_BATCH = 1024;
 
+  /** {@code pagedFrom} when nothing is paged out: below every key. */
+  private static final long NONE = Long.MIN_VALUE;
+
   private final H2Store store;
-  private final String mapName;
+  private final QueueMap queueMap;
   private final long queueId;
   private final boolean durable;
+
+  /** Every message is written through, transient ones too: a quorum queue keeps them all. */
+  private final boolean keepsAll;
+
+  /** The priority this storage holds; its keys are {@code [low, high]}. */
+  private final int level;
+
+  private final long low;
+  private final long high;
   private final long nextSequence;
   private final long recoveredDeliveredUpTo;
-  private MVMap<Long, byte[]> map;
   private final ArrayDeque<QueueEntry> head = new ArrayDeque<>();
   private long headBytes;
   private int pagedCount;
-  private long pagedFrom = -1;
+  private long pagedFrom = NONE;
   private long deliveredUpTo = -1;
 
   /**
@@ -49,35 +66,108 @@ final class H2QueueStorage implements QueueStorage {
 
   H2QueueStorage(
       H2Store store,
-      String mapName,
+      QueueMap queueMap,
       long queueId,
       boolean durable,
+      boolean keepsAll,
+      int level,
       long nextSequence,
       long recoveredDeliveredUpTo) {
     this.store = store;
-    this.mapName = mapName;
+    this.queueMap = queueMap;
     this.queueId = queueId;
     this.durable = durable;
+    this.keepsAll = durable && keepsAll;
+    this.level = level;
+    this.low = QueueEntry.position(level, 0);
+    this.high = QueueEntry.position(level, Long.MAX_VALUE >> 8);
     this.nextSequence = nextSequence;
-    this.recoveredDeliveredUpTo = recoveredDeliveredUpTo;
-    this.deliveredUpTo = recoveredDeliveredUpTo;
+    // The delivery mark is level 0's; other levels flag each delivered entry's record.
+    this.recoveredDeliveredUpTo = level == 0 ? recoveredDeliveredUpTo : -1;
+    this.deliveredUpTo = this.recoveredDeliveredUpTo;
     if (durable) {
-      map = store.openQueueMap(mapName);
-      pagedCount = map.size();
-      Long first = map.firstKey();
-      pagedFrom = first == null ? -1 : first;
+      MVMap<Long, byte[]> map = map();
+      pagedCount = count(map, low, high);
+      Long first = map.ceilingKey(low);
+      pagedFrom = first == null || first > high ? NONE : first;
+    }
+  }
+
+  /** The number of keys in {@code [low, high]}, in O(log n). */
+  static int count(MVMap<Long, byte[]> map, long low, long high) {
+    return (int) (keyIndex(map, high + 1) - keyIndex(map, low));
+  }
+
+  /**
+   * The last arrival number a queue's map holds, or -1: its last key, unless it holds priorities,
+   * whose levels each end with their own last arrival.
+   */
+  static long lastArrival(MVMap<Long, byte[]> map) {
+    Long first = map.firstKey();
+    if (first == null) {
+      return -1;
+    }
+    long last = Math.max(-1, map.lastKey());
+    for (int p = QueueEntry.priority(first); p > 0; p--) {
+      Long key = map.floorKey(QueueEntry.position(p, Long.MAX_VALUE >> 8));
+      if (key != null && QueueEntry.priority(key) == p) {
+        last = Math.max(last, QueueEntry.arrival(key));
+      }
+    }
+    return last;
+  }
+
+  /** Whether a queue's map holds entries of {@code priority}. */
+  static boolean holds(MVMap<Long, byte[]> map, int priority) {
+    Long key = map.ceilingKey(QueueEntry.position(priority, 0));
+    return key != null && QueueEntry.priority(key) == priority;
+  }
+
+  /** How many keys are below {@code key}. */
+  private static long keyIndex(MVMap<Long, byte[]> map, long key) {
+    long i = map.getKeyIndex(key);
+    return i < 0 ? -(i + 1) : i;
+  }
+
+  /** The head gained (or, negative, lost) messages and octets; the queue's totals follow. */
+  private void held(int messages, long bytes) {
+    headBytes += bytes;
+    queueMap.heldMessages += messages;
+    queueMap.heldBytes += bytes;
+  }
+
+  /** This level's keys from {@code from} on. */
+  private Cursor<Long, byte[]> cursor(long from) {
+    return map().cursor(Math.max(from, low), high, false);
+  }
+
+  /**
+   * The map of a queue's entries, shared by its priority levels and opened at first use (a
+   * non-durable queue that never pages needs none).
+   */
+  static final class QueueMap {
+    final String name;
+    MVMap<Long, byte[]> map;
+
+    /** What all the queue's levels hold on the heap: the paging bound is the queue's. */
+    int heldMessages;
+
+    long heldBytes;
+
+    QueueMap(String name) {
+      this.name = name;
     }
   }
 
   private MVMap<Long, byte[]> map() {
-    if (map == null) {
-      map = store.openQueueMap(mapName);
+    if (queueMap.map == null) {
+      queueMap.map = store.openQueueMap(queueMap.name);
     }
-    return map;
+    return queueMap.map;
   }
 
   private boolean writesThrough(QueueEntry e) {
-    return durable && e.message().persistent();
+    return durable && (keepsAll || e.message().persistent());
   }
 
   @Override
@@ -85,13 +175,14 @@ final class H2QueueStorage implements QueueStorage {
     H2Store.PagingLimits limits = store.paging();
     Message m = entry.message();
     if (pagedCount == 0
-        && ((head.size() < limits.messages() && headBytes + m.bodySize() <= limits.bytes())
+        && ((queueMap.heldMessages < limits.messages()
+                && queueMap.heldBytes + m.bodySize() <= limits.bytes())
             || store.belowSharedPagingLimit())) {
       if (writesThrough(entry)) {
         map().put(entry.sequence(), Records.reference(store.persist(m), false));
       }
       head.addLast(entry);
-      headBytes += m.bodySize();
+      held(1, m.bodySize());
       return;
     }
     if (pagedCount == 0) {
@@ -122,14 +213,14 @@ final class H2QueueStorage implements QueueStorage {
     }
     QueueEntry e = head.pollFirst();
     if (e != null) {
-      headBytes -= e.message().bodySize();
+      held(-1, -e.message().bodySize());
     }
     return e;
   }
 
   /** Moves the next batch of the tail into the head, in order. */
   private void pageIn() {
-    Cursor<Long, byte[]> it = map().cursor(pagedFrom);
+    Cursor<Long, byte[]> it = cursor(pagedFrom);
     List<Long> inlineLoaded = new ArrayList<>();
     int loaded = 0;
     while (loaded < PAGE_IN_BATCH && it.hasNext()) {
@@ -143,22 +234,29 @@ final class H2QueueStorage implements QueueStorage {
         inlineLoaded.add(seq);
       }
       head.addLast(e);
-      headBytes += e.message().bodySize();
+      held(1, e.message().bodySize());
       loaded++;
     }
     pagedCount -= loaded;
-    pagedFrom = pagedCount > 0 ? nextTailKey(it) : -1;
+    pagedFrom = pagedCount > 0 ? nextTailKey(it) : NONE;
     // Transient messages back on the heap need no copy in the store.
-    inlineLoaded.forEach(map::remove);
+    inlineLoaded.forEach(map()::remove);
   }
 
   private QueueEntry restore(long seq, byte[] value) {
-    boolean redelivered = Records.redelivered(value) || seq <= recoveredDeliveredUpTo;
+    boolean redelivered =
+        Records.redelivered(value) || (level == 0 && seq <= recoveredDeliveredUpTo);
     Message m =
         Records.isReference(value)
             ? store.loadMessage(Records.referencedId(value))
             : store.inlineMessage(value);
-    return QueueEntry.restored(seq, m, redelivered);
+    int count = Records.deliveryCount(value);
+    if (keepsAll && redelivered && count == 0) {
+      // Out with a consumer when the broker stopped: that consumer is gone, which a quorum queue
+      // counts as a return.
+      count = 1;
+    }
+    return QueueEntry.restored(seq, m, redelivered, count);
   }
 
   /** Whether a tail key belongs to an entry a filtering consumer took out of order. */
@@ -173,7 +271,7 @@ final class H2QueueStorage implements QueueStorage {
         return seq;
       }
     }
-    return -1;
+    return NONE;
   }
 
   /**
@@ -185,13 +283,13 @@ final class H2QueueStorage implements QueueStorage {
   public QueueEntry takeFirst(long from, Predicate<QueueEntry> filter) {
     QueueEntry found = OrderedHead.takeFirst(head, from, filter);
     if (found != null) {
-      headBytes -= found.message().bodySize();
+      held(-1, -found.message().bodySize());
       return found;
     }
     if (pagedCount == 0) {
       return null;
     }
-    Cursor<Long, byte[]> it = map().cursor(Math.max(from, pagedFrom));
+    Cursor<Long, byte[]> it = cursor(Math.max(from, pagedFrom));
     while (it.hasNext()) {
       long seq = it.next();
       if (taken(seq)) {
@@ -206,11 +304,11 @@ final class H2QueueStorage implements QueueStorage {
       if (Records.isReference(value)) {
         takenFromTail.add(seq);
       } else {
-        map.remove(seq);
+        map().remove(seq);
       }
       pagedCount--;
       if (seq == pagedFrom) {
-        pagedFrom = pagedCount > 0 ? nextTailKey(map.cursor(seq)) : -1;
+        pagedFrom = pagedCount > 0 ? nextTailKey(cursor(seq)) : NONE;
       }
       return candidate;
     }
@@ -236,7 +334,13 @@ final class H2QueueStorage implements QueueStorage {
       }
     }
     for (QueueEntry e : toHead) {
-      headBytes += e.message().bodySize();
+      held(1, e.message().bodySize());
+      if (keepsAll && e.deliveryCount() > 0) {
+        // A quorum queue's delivery count survives a restart, as in RabbitMQ's log.
+        map()
+            .replace(
+                e.sequence(), Records.reference(e.message().storeId(), true, e.deliveryCount()));
+      }
     }
     OrderedHead.requeue(head, toHead);
   }
@@ -246,7 +350,7 @@ final class H2QueueStorage implements QueueStorage {
     if (!recordKept) {
       map().put(e.sequence(), Records.inline(m, e.redelivered()));
     } else if (e.redelivered()) {
-      map().put(e.sequence(), Records.reference(m.storeId(), true));
+      map().put(e.sequence(), Records.reference(m.storeId(), true, e.deliveryCount()));
     }
     pagedCount++;
     m.release();
@@ -254,7 +358,14 @@ final class H2QueueStorage implements QueueStorage {
 
   @Override
   public void delivered(QueueEntry entry) {
-    if (durable && entry.sequence() > deliveredUpTo && entry.message().storeId() != 0) {
+    long id = entry.message().storeId();
+    if (!durable || id == 0) {
+      return;
+    }
+    if (level > 0) {
+      // The mark cannot serve priorities, which are delivered out of arrival order.
+      map().replace(entry.sequence(), Records.reference(id, true, entry.deliveryCount()));
+    } else if (entry.sequence() > deliveredUpTo) {
       deliveredUpTo = entry.sequence();
       store.recordDelivered(queueId, deliveredUpTo);
     }
@@ -278,10 +389,10 @@ final class H2QueueStorage implements QueueStorage {
       settle(e);
       e.message().release();
     }
+    held(-head.size(), -headBytes);
     head.clear();
-    headBytes = 0;
     if (pagedCount > 0) {
-      Cursor<Long, byte[]> it = map().cursor(pagedFrom);
+      Cursor<Long, byte[]> it = cursor(pagedFrom);
       List<Long> keys = new ArrayList<>();
       while (it.hasNext()) {
         long seq = it.next();
@@ -293,9 +404,9 @@ final class H2QueueStorage implements QueueStorage {
           store.unref(Records.referencedId(it.getValue()));
         }
       }
-      keys.forEach(map::remove);
+      keys.forEach(map()::remove);
       pagedCount = 0;
-      pagedFrom = -1;
+      pagedFrom = NONE;
     }
     return n;
   }
@@ -320,8 +431,8 @@ final class H2QueueStorage implements QueueStorage {
     for (QueueEntry e : head) {
       e.message().release();
     }
+    held(-head.size(), -headBytes);
     head.clear();
-    headBytes = 0;
   }
 
   @Override
@@ -329,13 +440,14 @@ final class H2QueueStorage implements QueueStorage {
     for (QueueEntry e : head) {
       e.message().release();
     }
+    held(-head.size(), -headBytes);
     head.clear();
-    headBytes = 0;
     pagedCount = 0;
     takenFromTail.clear();
-    if (map != null) {
-      store.dropQueueMap(map, durable);
-      map = null;
+    if (queueMap.map != null && level == 0) {
+      // Level 0 drops the map of every level (PriorityLevels destroys it last).
+      store.dropQueueMap(queueMap.map, durable);
+      queueMap.map = null;
     }
   }
 }

@@ -10,9 +10,12 @@ import io.warrenmq.broker.protocol.FieldTable;
 import io.warrenmq.broker.protocol.LongString;
 import io.warrenmq.broker.protocol.Wire;
 import io.warrenmq.broker.queue.Queue;
+import io.warrenmq.broker.queue.QueueSettings;
+import io.warrenmq.broker.queue.QueueStorage;
+import io.warrenmq.broker.queue.QueueType;
 import io.warrenmq.broker.store.DefinitionStore;
 import io.warrenmq.broker.store.Durability;
-import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.store.PriorityLevels;
 import io.warrenmq.broker.store.RecoveryVisitor;
 import io.warrenmq.broker.store.StoreException;
 import io.warrenmq.broker.store.SyncListener;
@@ -265,7 +268,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     long id = nextQueueId.getAndIncrement();
     meta.put("next-queue-id", id + 1);
     if (!durable) {
-      return new H2QueueStorage(this, TRANSIENT_QUEUE_MAP + id, id, false, 0, -1);
+      return queueStorage(TRANSIENT_QUEUE_MAP + id, id, false, args, 0, -1, false);
     }
     ByteBuf out = Unpooled.buffer();
     try {
@@ -276,7 +279,41 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       out.release();
     }
     whenSynced(f -> {});
-    return new H2QueueStorage(this, DURABLE_QUEUE_MAP + id, id, true, 0, -1);
+    return queueStorage(DURABLE_QUEUE_MAP + id, id, true, args, 0, -1, false);
+  }
+
+  /**
+   * A queue's storage: one level, or one per priority for a queue with {@code x-max-priority}. A
+   * quorum queue keeps every message it takes, transient ones too.
+   *
+   * @param recovered whether the map holds a recovered queue's entries
+   */
+  private QueueStorage queueStorage(
+      String mapName,
+      long id,
+      boolean durable,
+      Map<String, Object> args,
+      long next,
+      long deliveredUpTo,
+      boolean recovered) {
+    QueueSettings settings = QueueSettings.of(args);
+    boolean keepsAll = settings.type() == QueueType.QUORUM;
+    H2QueueStorage.QueueMap map = new H2QueueStorage.QueueMap(mapName);
+    if (settings.maxPriority() == 0) {
+      return new H2QueueStorage(this, map, id, durable, keepsAll, 0, next, deliveredUpTo);
+    }
+    PriorityLevels levels =
+        new PriorityLevels(
+            p -> new H2QueueStorage(this, map, id, durable, keepsAll, p, next, deliveredUpTo));
+    if (recovered) {
+      MVMap<Long, byte[]> stored = openQueueMap(mapName);
+      for (int p = 1; p <= settings.maxPriority(); p++) {
+        if (H2QueueStorage.holds(stored, p)) {
+          levels.restoreLevel(p);
+        }
+      }
+    }
+    return levels;
   }
 
   @Override
@@ -484,12 +521,12 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       boolean autoDelete = in.readBoolean();
       Map<String, Object> args = Records.table(in);
       String mapName = DURABLE_QUEUE_MAP + id;
-      Long last = mv.<Long, byte[]>openMap(mapName).lastKey();
+      long last = H2QueueStorage.lastArrival(mv.openMap(mapName));
       long deliveredUpTo = delivered.getOrDefault(id, -1L);
       // Sequence numbers continue past both the last stored entry and the delivery mark, so a
       // message published after the restart is never mistaken for one delivered before it.
-      long next = Math.max(last == null ? 0 : last + 1, deliveredUpTo + 1);
-      H2QueueStorage storage = new H2QueueStorage(this, mapName, id, true, next, deliveredUpTo);
+      long next = Math.max(last + 1, deliveredUpTo + 1);
+      QueueStorage storage = queueStorage(mapName, id, true, args, next, deliveredUpTo, true);
       visitor.queue(k[0], k[1], autoDelete, args, storage);
     }
     for (Map.Entry<String, byte[]> e : bindings.entrySet()) {

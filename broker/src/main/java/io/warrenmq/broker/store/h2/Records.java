@@ -11,13 +11,15 @@ import java.util.Map;
 /**
  * The byte layouts the H2 store writes. Messages: exchange, routing key (short strings), property
  * length and properties, then the body. Queue entries: one flags octet, then either a message id (a
- * reference into the message map) or a whole message inline (a transient message paged out).
+ * reference into the message map) or a whole message inline (a transient message paged out). A
+ * reference of a queue that counts deliveries (a quorum queue) may end with the count (an int).
  */
 final class Records {
 
   static final int ENTRY_REFERENCE = 1;
   static final int ENTRY_INLINE = 2;
   static final int ENTRY_REDELIVERED = 4;
+  static final int ENTRY_COUNTED = 8;
 
   private Records() {}
 
@@ -53,12 +55,36 @@ final class Records {
   }
 
   static byte[] reference(long messageId, boolean redelivered) {
-    byte[] b = new byte[9];
-    b[0] = (byte) (ENTRY_REFERENCE | (redelivered ? ENTRY_REDELIVERED : 0));
+    return reference(messageId, redelivered, 0);
+  }
+
+  /** A reference that keeps how often the message came back, when it did. */
+  static byte[] reference(long messageId, boolean redelivered, int deliveryCount) {
+    byte[] b = new byte[deliveryCount == 0 ? 9 : 13];
+    b[0] =
+        (byte)
+            (ENTRY_REFERENCE
+                | (redelivered ? ENTRY_REDELIVERED : 0)
+                | (deliveryCount == 0 ? 0 : ENTRY_COUNTED));
     for (int i = 0; i < 8; i++) {
       b[1 + i] = (byte) (messageId >>> (56 - 8 * i));
     }
+    for (int i = 0; i < 4 && deliveryCount != 0; i++) {
+      b[9 + i] = (byte) (deliveryCount >>> (24 - 8 * i));
+    }
     return b;
+  }
+
+  /** The delivery count a reference keeps, or 0. */
+  static int deliveryCount(byte[] entry) {
+    if ((entry[0] & ENTRY_COUNTED) == 0) {
+      return 0;
+    }
+    int count = 0;
+    for (int i = 0; i < 4; i++) {
+      count = (count << 8) | (entry[9 + i] & 0xFF);
+    }
+    return count;
   }
 
   static long referencedId(byte[] entry) {

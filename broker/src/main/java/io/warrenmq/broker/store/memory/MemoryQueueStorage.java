@@ -1,8 +1,8 @@
 package io.warrenmq.broker.store.memory;
 
 import io.warrenmq.broker.queue.QueueEntry;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.OrderedHead;
-import io.warrenmq.broker.store.QueueStorage;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Predicate;

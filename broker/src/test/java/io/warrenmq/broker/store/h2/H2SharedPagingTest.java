@@ -8,7 +8,7 @@ import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.queue.QueueEntry;
-import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.queue.QueueStorage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,7 @@ import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.queue.QueueEntry;
-import io.warrenmq.broker.store.QueueStorage;
+import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.store.RecoveryVisitor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -274,6 +274,51 @@ class H2StoreTest {
         e.message().release();
       }
       assertNull(recovered.poll());
+      recovered.destroy();
+    } finally {
+      reopened.close();
+    }
+  }
+
+  @Test
+  void aPriorityQueueComesBackInPriorityOrderWithOnlyItsDeliveredEntriesRedelivered()
+      throws Exception {
+    H2Store store = H2Store.open(dir, memory, new H2Store.PagingLimits(4, 8 * 1024 * 1024));
+    QueueStorage q = store.queueDeclared("/", "pq", true, false, Map.of("x-max-priority", 5));
+    for (int i = 0; i < 12; i++) {
+      q.add(QueueEntry.restored(QueueEntry.position(i % 3 * 2, i), persistent("m" + i), false));
+    }
+    // Out with consumers at the stop: the first of priority 4, and the first of priority 0.
+    QueueEntry high = q.poll();
+    q.delivered(high);
+    QueueEntry low = q.takeFirst(Long.MIN_VALUE, e -> e.priority() == 0);
+    q.delivered(low);
+    sync(store);
+    high.message().release();
+    low.message().release();
+    releaseHeld(q);
+    store.close();
+
+    H2Store reopened = open();
+    try {
+      QueueStorage recovered = recover(reopened).get("pq");
+      assertEquals(12, recovered.size());
+      assertEquals(12, recovered.nextSequence());
+      List<String> order = new ArrayList<>();
+      List<String> redelivered = new ArrayList<>();
+      QueueEntry e;
+      while ((e = recovered.poll()) != null) {
+        String body = e.message().body().toString(StandardCharsets.UTF_8);
+        order.add(body);
+        if (e.redelivered()) {
+          redelivered.add(body);
+        }
+        recovered.settle(e);
+        e.message().release();
+      }
+      assertEquals(
+          List.of("m2", "m5", "m8", "m11", "m1", "m4", "m7", "m10", "m0", "m3", "m6", "m9"), order);
+      assertEquals(List.of("m2", "m0"), redelivered);
       recovered.destroy();
     } finally {
       reopened.close();

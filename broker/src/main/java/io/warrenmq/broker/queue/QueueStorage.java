@@ -1,12 +1,12 @@
-package io.warrenmq.broker.store;
+package io.warrenmq.broker.queue;
 
-import io.warrenmq.broker.queue.QueueEntry;
 import java.util.List;
 import java.util.function.Predicate;
 
 /**
  * Where a queue keeps its ready messages, in sequence order. The queue calls it only while holding
- * its own lock, so implementations need no locking of their own.
+ * its own lock, so implementations need no locking of their own. The queue package owns this seam
+ * and the {@code store} package implements it, so the dependency runs one way: store on queue.
  *
  * <p>Ownership: the storage holds one reference to each ready entry's message. {@link #poll} hands
  * that reference to the caller; {@link #add} and {@link #requeue} take one; {@link #purge} releases
@@ -18,7 +18,7 @@ import java.util.function.Predicate;
  */
 public interface QueueStorage {
 
-  /** Adds a new message at the tail. */
+  /** Adds a new message at its place: the tail, or its priority's tail. */
   void add(QueueEntry entry);
 
   /** Removes and returns the head, or null when empty. */

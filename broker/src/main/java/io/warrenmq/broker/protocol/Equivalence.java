@@ -1,8 +1,5 @@
-package io.warrenmq.broker.vhost;
+package io.warrenmq.broker.protocol;
 
-import io.warrenmq.broker.protocol.AmqpException;
-import io.warrenmq.broker.protocol.LongString;
-import io.warrenmq.broker.protocol.ReplyCode;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +10,11 @@ import java.util.Objects;
  * wording: {@code inequivalent arg 'durable' for queue 'q' in vhost '/': received 'true' but
  * current is 'false'}.
  */
-final class Equivalence {
+public final class Equivalence {
 
   private Equivalence() {}
 
-  static void field(String what, String resource, Object current, Object received)
+  public static void field(String what, String resource, Object current, Object received)
       throws AmqpException {
     if (!Objects.equals(current, received)) {
       throw AmqpException.of(
@@ -30,8 +27,11 @@ final class Equivalence {
     }
   }
 
-  /** Compares the arguments named {@code keys}, as RabbitMQ does for the ones it interprets. */
-  static void arguments(
+  /**
+   * Compares the arguments named {@code keys}, as RabbitMQ does for the ones it interprets:
+   * integers by value whatever their width, strings whatever their form.
+   */
+  public static void arguments(
       String resource, Map<String, Object> current, Map<String, Object> received, List<String> keys)
       throws AmqpException {
     for (String key : keys) {
@@ -75,31 +75,6 @@ final class Equivalence {
       return "none";
     }
     Object v = args.get(key);
-    return "the value '" + v + "' of type '" + typeName(v) + "'";
-  }
-
-  private static String typeName(Object v) {
-    if (v instanceof LongString || v instanceof String) {
-      return "longstr";
-    } else if (v instanceof Integer) {
-      return "signedint";
-    } else if (v instanceof Long) {
-      return "long";
-    } else if (v instanceof Short) {
-      return "short";
-    } else if (v instanceof Byte) {
-      return "byte";
-    } else if (v instanceof Boolean) {
-      return "bool";
-    } else if (v instanceof Double) {
-      return "double";
-    } else if (v instanceof Float) {
-      return "float";
-    } else if (v instanceof Map) {
-      return "table";
-    } else if (v instanceof List) {
-      return "array";
-    }
-    return v == null ? "void" : v.getClass().getSimpleName();
+    return "the value '" + v + "' of type '" + FieldTable.typeName(v) + "'";
   }
 }
