@@ -35,7 +35,10 @@ public final class PublishChecks {
     }
     int routingHeaders = EncodedProperties.scan(message.encodedProperties());
     if (routingHeaders == EncodedProperties.MALFORMED) {
-      throw AmqpException.crashed(ReplyCode.INTERNAL_ERROR);
+      throw AmqpException.crashed(
+          ReplyCode.INTERNAL_ERROR,
+          "a published message's content header properties do not decode (malformed field table"
+              + " or short string)");
     }
     message.routingHeaders(routingHeaders);
   }

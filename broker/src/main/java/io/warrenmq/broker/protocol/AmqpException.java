@@ -14,6 +14,7 @@ public final class AmqpException extends Exception {
   private final int classId;
   private final int methodId;
   private final boolean namesMethod;
+  private final String detail;
 
   private AmqpException(
       ReplyCode code, boolean closesConnection, String text, int classId, int methodId) {
@@ -23,15 +24,17 @@ public final class AmqpException extends Exception {
     this.classId = classId;
     this.methodId = methodId;
     this.namesMethod = true;
+    this.detail = null;
   }
 
-  private AmqpException(ReplyCode code) {
+  private AmqpException(ReplyCode code, String detail) {
     super(code.name(), null, false, false);
     this.code = code;
     this.closesConnection = true;
     this.classId = 0;
     this.methodId = 0;
     this.namesMethod = false;
+    this.detail = detail;
   }
 
   /** An error that closes what its code says: a channel for soft codes, else the connection. */
@@ -47,10 +50,16 @@ public final class AmqpException extends Exception {
   /**
    * What RabbitMQ's reader sends when a channel's process crashed (as on content properties that do
    * not decode): connection.close with the code's bare name as text ({@code INTERNAL_ERROR}) and no
-   * method, even when a method caused it.
+   * method, even when a method caused it. {@code detail} is for the broker's log only, where
+   * RabbitMQ logs the crash's reason.
    */
-  public static AmqpException crashed(ReplyCode code) {
-    return new AmqpException(code);
+  public static AmqpException crashed(ReplyCode code, String detail) {
+    return new AmqpException(code, detail);
+  }
+
+  /** What the log says beyond the reply text, or null. */
+  public String detail() {
+    return detail;
   }
 
   /** 503 COMMAND_INVALID for a method a client may not send. */

@@ -492,6 +492,9 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   /** Closes the connection for a hard error, or closes one channel for a soft one. */
   void closeWithError(AmqpException e) {
+    if (e.detail() != null) {
+      LOG.log(Level.WARNING, "connection {0}: {1}", peer(), e.detail());
+    }
     closeWithError(e.text(), e.code(), e.classId(), e.methodId());
   }
 
