@@ -427,6 +427,14 @@ public final class Channel {
           "%s in exclusive use",
           vhost.resource("queue", consumer.queue().name()));
     }
+    if (!open) {
+      // Closed meanwhile (in-VM, from another thread), perhaps before close() could see this
+      // consumer: it leaves again rather than stay on its queue, taking nothing and, on an
+      // exclusive or single-active-consumer queue, keeping every other consumer out.
+      consumers.remove(consumerTag, consumer);
+      consumer.cancel();
+      leave(List.of(consumer));
+    }
     return consumer;
   }
 

@@ -232,12 +232,15 @@ final class VmLinkSession implements LinkSession, DeliverySink {
       throws LinkException {
     Map<String, Object> arguments =
         selector == null ? Map.of() : Map.of(JmsSelector.ARGUMENT, selector);
-    return call(
-        "cannot consume from queue '" + queue + "'",
-        () -> {
-          core.qos(prefetch, false);
-          return core.consume(queue, "", false, exclusive, arguments, handler).tag();
-        });
+    String tag =
+        call(
+            "cannot consume from queue '" + queue + "'",
+            () -> {
+              core.qos(prefetch, false);
+              return core.consume(queue, "", false, exclusive, arguments, handler).tag();
+            });
+    checkOpen(); // closed meanwhile by another thread: the core took the consumer off again
+    return tag;
   }
 
   @Override

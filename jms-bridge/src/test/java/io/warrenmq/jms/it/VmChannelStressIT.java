@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -327,5 +328,38 @@ class VmChannelStressIT extends LinkContractSupport {
     } catch (LinkException e) {
       // the session was closed meanwhile: the message went back to the queue
     }
+  }
+
+  /**
+   * A JMS session may be closed from any thread while another creates a consumer on it: the
+   * consumer must not be left on its queue, where it would take nothing and, on an exclusive or
+   * single-active-consumer queue, keep every other consumer out.
+   */
+  @Test
+  void aConsumerAddedWhileItsSessionClosesIsNotLeftOnTheQueue() throws Exception {
+    String q = queue("stress-consume-close");
+    publish(q, "ready");
+    Queue queue = brokerQueue(q);
+    CyclicBarrier start = new CyclicBarrier(2);
+    Stress load = Stress.start();
+    for (int i = 0; i < Stress.cap(200) && load.running(); i++) {
+      LinkSession s = session();
+      Future<?> closing =
+          pool.submit(
+              () -> {
+                start.await(5, TimeUnit.SECONDS);
+                s.close();
+                return null;
+              });
+      start.await(5, TimeUnit.SECONDS);
+      try {
+        s.consume(q, 1, i % 2 == 0, null, d -> {});
+      } catch (LinkException e) {
+        // closed first
+      }
+      closing.get(5, TimeUnit.SECONDS);
+      Stress.settle("the closed session's consumer to leave", () -> queue.consumerCount() == 0);
+    }
+    Stress.settle("the message to be ready", () -> queue.messageCount() == 1);
   }
 }
