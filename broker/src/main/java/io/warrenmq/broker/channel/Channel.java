@@ -327,11 +327,17 @@ public final class Channel {
    * queues are all gone is returned), then applies the held acknowledgements. {@code durable} hears
    * once the persistent messages are on disk — at once when there are none — since commit-ok
    * promises that.
+   *
+   * @return false, committing nothing and telling {@code durable} nothing, when the channel closed
+   *     first (in-VM, from another thread): close() discarded the transaction
    */
-  public void txCommit(SyncListener durable) throws AmqpException {
+  public boolean txCommit(SyncListener durable) throws AmqpException {
     List<Settle> settles;
     boolean persisted = false;
     synchronized (this) {
+      if (!open) {
+        return false;
+      }
       checkTransactional();
       settles = tx.takeSettles();
       for (Publish p : tx.takePublishes()) {
@@ -356,6 +362,7 @@ public final class Channel {
     } else {
       durable.synced(null);
     }
+    return true;
   }
 
   /** tx.rollback: drops the held publishes; held acknowledgements are unacked again. */

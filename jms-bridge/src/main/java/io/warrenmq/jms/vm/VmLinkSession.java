@@ -355,12 +355,11 @@ final class VmLinkSession implements LinkSession, DeliverySink {
   @Override
   public void txCommit() throws LinkException {
     CompletableFuture<Throwable> durable = new CompletableFuture<>();
-    call(
-        "tx.commit failed",
-        () -> {
-          core.txCommit(durable::complete);
-          return null;
-        });
+    if (!call("tx.commit failed", () -> core.txCommit(durable::complete))) {
+      // Closed by another thread just before: the close discarded the transaction.
+      checkOpen();
+      throw new LinkException("tx.commit failed: the session is closed", 0, null);
+    }
     Throwable failure;
     try {
       failure = durable.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);

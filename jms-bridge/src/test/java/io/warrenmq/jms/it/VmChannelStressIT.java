@@ -362,4 +362,43 @@ class VmChannelStressIT extends LinkContractSupport {
     }
     Stress.settle("the message to be ready", () -> queue.messageCount() == 1);
   }
+
+  /**
+   * A transaction's commit that races its session's close (from another thread, as JMS allows)
+   * either fails or delivers what the transaction published: never both nor neither.
+   */
+  @Test
+  void aCommitRacingItsSessionsCloseFailsOrDeliversEveryPublishOfTheTransaction() throws Exception {
+    String q = queue("stress-commit-close");
+    Queue queue = brokerQueue(q);
+    CyclicBarrier start = new CyclicBarrier(2);
+    int committed = 0;
+    Stress load = Stress.start();
+    for (int i = 0; i < Stress.cap(200) && load.running(); i++) {
+      LinkSession s = session();
+      s.txSelect();
+      for (int m = 0; m < 3; m++) {
+        s.publish("", q, text(i + "-" + m));
+      }
+      Future<?> closing =
+          pool.submit(
+              () -> {
+                start.await(5, TimeUnit.SECONDS);
+                s.close();
+                return null;
+              });
+      start.await(5, TimeUnit.SECONDS);
+      try {
+        s.txCommit();
+        committed += 3;
+      } catch (LinkException e) {
+        // closed first: the transaction is gone
+      }
+      closing.get(5, TimeUnit.SECONDS);
+      int expected = committed;
+      Stress.settle(
+          expected + " committed messages in the queue, as commit-ok said",
+          () -> queue.messageCount() == expected);
+    }
+  }
 }
