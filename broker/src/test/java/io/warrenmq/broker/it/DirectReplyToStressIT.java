@@ -97,8 +97,8 @@ class DirectReplyToStressIT extends StressSupport {
                     ch.basicPublish("", requests, props, corr.getBytes());
                   }
                   // Half of the clients wait for their replies; the others just go.
-                  if (random.nextBoolean()) {
-                    window.tryAcquire(8, 5, TimeUnit.SECONDS);
+                  if (random.nextBoolean() && !window.tryAcquire(8, 5, TimeUnit.SECONDS)) {
+                    failures.add(me + " still waits for " + outstanding + " after 5 s");
                   }
                   ch.close();
                   abandoned.addAll(outstanding);
