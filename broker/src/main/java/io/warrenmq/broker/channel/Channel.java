@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * order is always channel, then queue. The outbox is drained on the <em>delivery executor</em>,
  * which assigns delivery tags and hands deliveries to the {@link DeliverySink} in order; confirms
  * are sent from the <em>confirm executor</em> (in-VM a different one: a listener that publishes and
- * waits for its confirm must not wait for itself).
+ * waits for its confirm must not wait for itself). A cancelled consumer leaves its queue from the
+ * delivery executor too, once what was on its way to it has been handed over or given back.
  *
  * <p><b>Costs.</b> A publish routes and enqueues under the monitor (so confirm sequence numbers
  * follow enqueue order); a delivery takes two atomic credit operations on the queue's thread, one
@@ -59,7 +60,7 @@ public final class Channel {
   private final Services services;
   private final Owner owner;
   private final DeliverySink sink;
-  private final Executor deliveries;
+  private final DeliveryExecutor deliveries;
   private final Executor confirmExecutor;
   private final Map<String, Consumer> consumers = new ConcurrentHashMap<>();
   private final Outbox outbox;
@@ -80,6 +81,9 @@ public final class Channel {
   private Transaction tx;
   private long publishing;
 
+  // Read and written on the delivery executor only.
+  private boolean draining;
+
   /**
    * @param owner the connection: its identity owns exclusive queues
    * @param deliveries runs deliveries in order (AMQP: the event loop)
@@ -90,7 +94,7 @@ public final class Channel {
       Services services,
       Owner owner,
       DeliverySink sink,
-      Executor deliveries,
+      DeliveryExecutor deliveries,
       Executor confirms) {
     this.vhost = vhost;
     this.services = services;
@@ -329,11 +333,17 @@ public final class Channel {
    * queues are all gone is returned), then applies the held acknowledgements. {@code durable} hears
    * once the persistent messages are on disk — at once when there are none — since commit-ok
    * promises that.
+   *
+   * @return false, committing nothing and telling {@code durable} nothing, when the channel closed
+   *     first (in-VM, from another thread): close() discarded the transaction
    */
-  public void txCommit(SyncListener durable) throws AmqpException {
+  public boolean txCommit(SyncListener durable) throws AmqpException {
     List<Settle> settles;
     boolean persisted = false;
     synchronized (this) {
+      if (!open) {
+        return false;
+      }
       checkTransactional();
       settles = tx.takeSettles();
       for (Publish p : tx.takePublishes()) {
@@ -358,6 +368,7 @@ public final class Channel {
     } else {
       durable.synced(null);
     }
+    return true;
   }
 
   /** tx.rollback: drops the held publishes; held acknowledgements are unacked again. */
@@ -429,6 +440,14 @@ public final class Channel {
           "%s in exclusive use",
           vhost.resource("queue", consumer.queue().name()));
     }
+    if (!open) {
+      // Closed meanwhile (in-VM, from another thread), perhaps before close() could see this
+      // consumer: it leaves again rather than stay on its queue, taking nothing and, on an
+      // exclusive or single-active-consumer queue, keeping every other consumer out.
+      consumers.remove(consumerTag, consumer);
+      consumer.cancel();
+      leave(List.of(consumer));
+    }
     return consumer;
   }
 
@@ -439,13 +458,41 @@ public final class Channel {
       return false;
     }
     c.cancel();
-    c.queue().removeConsumer(c);
+    leave(List.of(c));
     synchronized (this) {
       if (replyTo.isQueue(c.queue())) {
         replyTo.close();
       }
     }
     return true;
+  }
+
+  /**
+   * Cancelled consumers leave their queues once what is on its way to them has been handed over or
+   * given back, so that a single active consumer's successor finds the queue in order — as in
+   * RabbitMQ, whose queue takes back what it sent a channel before it moves on. On the delivery
+   * executor, which drains the outbox: at once when called there (AMQP), else as a task of its own.
+   */
+  private void leave(List<Consumer> leaving) {
+    if (leaving.isEmpty()) {
+      return;
+    }
+    if (deliveries.inExecutor() && !draining) {
+      leaveNow(leaving);
+    } else {
+      // Another thread, or a delivery handler (in-VM) mid-drain: after the drain, not inside it.
+      deliveries.execute(() -> leaveNow(leaving));
+    }
+  }
+
+  private void leaveNow(List<Consumer> leaving) {
+    for (Consumer c : leaving) {
+      c.queue().awaitDispatch(); // a queue thread still handing it a message is done after this
+    }
+    drain();
+    for (Consumer c : leaving) {
+      c.queue().removeConsumer(c);
+    }
   }
 
   /** The consumer's queue was deleted: the sink hears it after the deliveries before it. */
@@ -597,6 +644,15 @@ public final class Channel {
 
   /** On the delivery executor: tags and hands over (or gives back) what the outbox holds. */
   private void drain() {
+    draining = true;
+    try {
+      drainOutbox();
+    } finally {
+      draining = false;
+    }
+  }
+
+  private void drainOutbox() {
     outbox.draining();
     boolean wrote = false;
     Outbox.Pending p;
@@ -639,7 +695,8 @@ public final class Channel {
 
   /**
    * Lets go of everything: consumers leave their queues, unacknowledged messages go back in order
-   * (redelivered), an open transaction is discarded. Deliveries still in the outbox go back too.
+   * (redelivered), an open transaction is discarded. Deliveries still on their way go back too,
+   * before the consumers leave (on the delivery executor: see {@link #leave}).
    */
   public void close() {
     List<Delivery> held;
@@ -664,10 +721,9 @@ public final class Channel {
       back.computeIfAbsent(d.queue(), q -> new ArrayList<>()).add(d.entry());
     }
     back.forEach(Queue::requeue);
-    for (Consumer c : consumers.values()) {
-      c.queue().removeConsumer(c);
-    }
+    List<Consumer> leaving = new ArrayList<>(consumers.values());
     consumers.clear();
+    leave(leaving);
     synchronized (this) {
       replyTo.close();
     }

@@ -14,7 +14,9 @@ import java.util.TreeSet;
  * has synced it — or at once when every queue it reached has already settled it, as RabbitMQ does:
  * the queues no longer hold it, so there is nothing left to make durable. A publish a full queue
  * refused ({@code x-overflow=reject-publish}) is nacked. An ack never runs ahead of an earlier
- * publish still waiting, so a {@code multiple} ack covers a contiguous prefix.
+ * publish still waiting, so a {@code multiple} ack covers a contiguous prefix; as in RabbitMQ
+ * ({@code rabbit_channel}'s coalescing) it names a publish not confirmed before, so that no
+ * sequence number is named twice.
  *
  * <p>Not thread-safe: the channel calls it under its monitor and sends what it returns, in order,
  * from its confirm executor.
@@ -32,6 +34,9 @@ final class Confirms {
 
   /** Publishes a full queue refused: nacked in their turn. */
   private final TreeSet<Long> rejected = new TreeSet<>();
+
+  /** Publishes above {@link #ackedUpTo} that were acked on their own, settled early. */
+  private final TreeSet<Long> ackedAhead = new TreeSet<>();
 
   private long lastPersisted;
   private long syncRequestedUpTo;
@@ -72,6 +77,7 @@ final class Confirms {
     confirmable(out); // the contiguous prefix, with one multiple ack
     if (sequence > ackedUpTo) {
       out.add(new Confirm(sequence, false, true));
+      ackedAhead.add(sequence);
     }
   }
 
@@ -84,9 +90,7 @@ final class Confirms {
       }
       it.remove();
       if (failed) {
-        if (seq - 1 > ackedUpTo) {
-          out.add(new Confirm(seq - 1, seq - 1 - ackedUpTo > 1, true));
-        }
+        ackUpTo(seq - 1, out);
         out.add(new Confirm(seq, false, false));
         ackedUpTo = seq;
       }
@@ -103,10 +107,7 @@ final class Confirms {
       long firstUnsynced = unsynced.isEmpty() ? Long.MAX_VALUE : unsynced.iterator().next();
       long firstRejected = rejected.isEmpty() ? Long.MAX_VALUE : rejected.first();
       long upTo = Math.min(Math.min(firstUnsynced, firstRejected) - 1, published);
-      if (upTo > ackedUpTo) {
-        out.add(new Confirm(upTo, upTo - ackedUpTo > 1, true));
-        ackedUpTo = upTo;
-      }
+      ackUpTo(upTo, out);
       // A refused publish is nacked once everything before it is confirmed (and, if another
       // queue stored it, once that write is synced).
       if (firstRejected < firstUnsynced && firstRejected == ackedUpTo + 1) {
@@ -117,6 +118,25 @@ final class Confirms {
       }
       return;
     }
+  }
+
+  /**
+   * Acks every publish up to {@code upTo} not acked yet, with one ack naming the last of them that
+   * was not acked ahead on its own.
+   */
+  private void ackUpTo(long upTo, List<Confirm> out) {
+    if (upTo <= ackedUpTo) {
+      return;
+    }
+    long named = upTo;
+    while (named > ackedUpTo && ackedAhead.contains(named)) {
+      named--;
+    }
+    ackedAhead.headSet(upTo, true).clear();
+    if (named > ackedUpTo) {
+      out.add(new Confirm(named, named - ackedUpTo > 1, true));
+    }
+    ackedUpTo = upTo;
   }
 
   static List<Confirm> newList() {

@@ -694,6 +694,15 @@ public final class Queue implements Destination {
     dispatch();
   }
 
+  /**
+   * Returns once no thread is in the middle of dispatching this queue: a consumer that takes no
+   * credit from now on (it was cancelled) has by then been handed every message it will get.
+   */
+  public void awaitDispatch() {
+    lock.lock();
+    lock.unlock();
+  }
+
   /** Removes a consumer; an auto-delete queue that loses its last one is deleted. */
   public void removeConsumer(QueueConsumer consumer) {
     boolean last;

@@ -3,6 +3,7 @@ package io.warrenmq.broker.session;
 import io.netty.buffer.ByteBuf;
 import io.warrenmq.broker.channel.Channel;
 import io.warrenmq.broker.channel.Consumer;
+import io.warrenmq.broker.channel.DeliveryExecutor;
 import io.warrenmq.broker.channel.DeliverySink;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.AmqpException;
@@ -50,7 +51,14 @@ final class AmqpChannel implements ChannelMethodHandler, DeliverySink {
     this.number = number;
     this.assembler = new ContentAssembler(connection.broker().config().limits().maxMessageSize());
     var loop = connection.context().executor();
-    this.core = new Channel(connection.vhost(), connection.broker(), connection, this, loop, loop);
+    this.core =
+        new Channel(
+            connection.vhost(),
+            connection.broker(),
+            connection,
+            this,
+            DeliveryExecutor.of(loop, loop::inEventLoop),
+            loop);
   }
 
   int number() {

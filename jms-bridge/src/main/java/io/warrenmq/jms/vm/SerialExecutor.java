@@ -1,5 +1,6 @@
 package io.warrenmq.jms.vm;
 
+import io.warrenmq.broker.channel.DeliveryExecutor;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 
@@ -8,7 +9,7 @@ import java.util.concurrent.Executor;
  * deliveries and confirms go through one of these, so they arrive in order and never on the thread
  * of the queue that dispatched them (which holds that queue's lock).
  */
-final class SerialExecutor implements Executor {
+final class SerialExecutor implements DeliveryExecutor {
 
   private final Executor pool;
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
@@ -32,7 +33,8 @@ final class SerialExecutor implements Executor {
   }
 
   /** Whether the calling thread is running one of this executor's tasks. */
-  boolean inExecutor() {
+  @Override
+  public boolean inExecutor() {
     return runner == Thread.currentThread();
   }
 

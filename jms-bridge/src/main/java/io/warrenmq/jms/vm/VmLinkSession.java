@@ -233,12 +233,15 @@ final class VmLinkSession implements LinkSession, DeliverySink {
       throws LinkException {
     Map<String, Object> arguments =
         selector == null ? Map.of() : Map.of(JmsSelector.ARGUMENT, selector);
-    return call(
-        "cannot consume from queue '" + queue + "'",
-        () -> {
-          core.qos(prefetch, false);
-          return core.consume(queue, "", false, exclusive, arguments, handler).tag();
-        });
+    String tag =
+        call(
+            "cannot consume from queue '" + queue + "'",
+            () -> {
+              core.qos(prefetch, false);
+              return core.consume(queue, "", false, exclusive, arguments, handler).tag();
+            });
+    checkOpen(); // closed meanwhile by another thread: the core took the consumer off again
+    return tag;
   }
 
   @Override
@@ -353,12 +356,11 @@ final class VmLinkSession implements LinkSession, DeliverySink {
   @Override
   public void txCommit() throws LinkException {
     CompletableFuture<Throwable> durable = new CompletableFuture<>();
-    call(
-        "tx.commit failed",
-        () -> {
-          core.txCommit(durable::complete);
-          return null;
-        });
+    if (!call("tx.commit failed", () -> core.txCommit(durable::complete))) {
+      // Closed by another thread just before: the close discarded the transaction.
+      checkOpen();
+      throw new LinkException("tx.commit failed: the session is closed", 0, null);
+    }
     Throwable failure;
     try {
       failure = durable.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
