@@ -106,6 +106,37 @@ public final class Channel {
     this.replyTo = new DirectReplyTo(vhost, services.queueBacklogBytes());
   }
 
+  /** Declares a queue; one declared exclusive belongs to the channel's connection from now on. */
+  public VirtualHost.Declared declareQueue(
+      String name,
+      boolean durable,
+      boolean exclusive,
+      boolean autoDelete,
+      Map<String, Object> arguments)
+      throws AmqpException {
+    VirtualHost.Declared d =
+        vhost.declareQueue(name, durable, exclusive, autoDelete, arguments, owner);
+    if (d.created() && exclusive) {
+      owner.exclusiveQueues().declared(d.queue());
+    }
+    return d;
+  }
+
+  /** Deletes a queue (RabbitMQ's queue.delete); its connection no longer owns it. */
+  public int deleteQueue(String name, boolean ifUnused, boolean ifEmpty) throws AmqpException {
+    Queue q;
+    try {
+      q = vhost.queue(name);
+    } catch (AmqpException missing) {
+      q = null; // deleting a missing queue is no error
+    }
+    int deleted = vhost.deleteQueue(name, ifUnused, ifEmpty, owner);
+    if (q != null && q.exclusive()) {
+      owner.exclusiveQueues().deleted(q);
+    }
+    return deleted;
+  }
+
   public boolean isOpen() {
     return open;
   }

@@ -12,6 +12,9 @@ public interface Owner extends BackpressureListener {
   /** The authenticated user's name. */
   String user();
 
+  /** The exclusive queues this connection owns, deleted when it closes. */
+  ExclusiveQueues exclusiveQueues();
+
   /** A message was published; during a resource alarm this may block the connection. */
   default void published() {}
 

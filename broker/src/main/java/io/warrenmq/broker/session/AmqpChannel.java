@@ -259,14 +259,9 @@ final class AmqpChannel implements ChannelMethodHandler, DeliverySink {
       q = vhost().queue(queueName(m.queue()), connection);
       q.used(); // a passive declare renews an x-expires lease, as in RabbitMQ
     } else {
-      VirtualHost.Declared d =
-          vhost()
-              .declareQueue(
-                  m.queue(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments(), connection);
-      q = d.queue();
-      if (d.created() && m.exclusive()) {
-        connection.ownExclusiveQueue(q);
-      }
+      q =
+          core.declareQueue(m.queue(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments())
+              .queue();
     }
     lastQueue = q.name();
     if (!m.nowait()) {
@@ -301,7 +296,7 @@ final class AmqpChannel implements ChannelMethodHandler, DeliverySink {
 
   @Override
   public void queueDelete(QueueDelete m) throws AmqpException {
-    int deleted = vhost().deleteQueue(queueName(m.queue()), m.ifUnused(), m.ifEmpty(), connection);
+    int deleted = core.deleteQueue(queueName(m.queue()), m.ifUnused(), m.ifEmpty());
     if (!m.nowait()) {
       connection.send(number, new QueueDeleteOk(deleted));
     }

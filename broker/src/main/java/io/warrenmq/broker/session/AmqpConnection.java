@@ -13,6 +13,7 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.warrenmq.broker.BrokerConfig;
+import io.warrenmq.broker.channel.ExclusiveQueues;
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.AmqpMethod;
 import io.warrenmq.broker.protocol.AmqpMethod.ConnectionClose;
@@ -35,7 +36,6 @@ import io.warrenmq.broker.vhost.VirtualHost;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +92,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   private final BrokerServices broker;
   private final BrokerConfig.Limits limits;
   private final IntObjectMap<AmqpChannel> channels = new IntObjectHashMap<>();
-  private final List<Queue> exclusiveQueues = new ArrayList<>();
+  private final ExclusiveQueues exclusiveQueues = new ExclusiveQueues();
   private final Set<Queue> backlogged = new HashSet<>();
 
   private ChannelHandlerContext ctx;
@@ -258,10 +258,9 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
       ch.release();
     }
     channels.clear();
-    for (Queue q : exclusiveQueues) {
-      vhost.deleteQueue(q);
+    if (vhost != null) {
+      exclusiveQueues.deleteAll(vhost);
     }
-    exclusiveQueues.clear();
     broker.unregister(this);
     if (user != null) {
       LOG.log(Level.INFO, "closed connection {0} (user ''{1}'')", peer(), user);
@@ -669,12 +668,9 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     return consumerCancelNotify;
   }
 
-  void ownExclusiveQueue(Queue queue) {
-    exclusiveQueues.add(queue);
-  }
-
-  void exclusiveQueueDeleted(Queue queue) {
-    exclusiveQueues.remove(queue);
+  @Override
+  public ExclusiveQueues exclusiveQueues() {
+    return exclusiveQueues;
   }
 
   String peer() {

@@ -4,11 +4,11 @@ import io.netty.buffer.Unpooled;
 import io.warrenmq.broker.channel.Channel;
 import io.warrenmq.broker.channel.Consumer;
 import io.warrenmq.broker.channel.DeliverySink;
+import io.warrenmq.broker.direct.DirectConnection;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.BasicProperties;
 import io.warrenmq.broker.protocol.ReplyCode;
-import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.broker.selector.JmsSelector;
 import io.warrenmq.broker.vhost.VirtualHost;
@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -49,18 +50,26 @@ final class VmLinkSession implements LinkSession, DeliverySink {
   }
 
   private final VmBrokerLink link;
+  private final DirectConnection connection;
   private final VirtualHost vhost;
   private final SerialExecutor executor;
-  private final Channel core;
+  private Channel core;
   private volatile ConfirmHandler confirmHandler;
   private volatile LinkException closeCause;
   private volatile boolean open = true;
 
-  VmLinkSession(VmBrokerLink link, SerialExecutor executor, SerialExecutor confirms) {
+  private VmLinkSession(VmBrokerLink link, DirectConnection connection, SerialExecutor executor) {
     this.link = link;
-    this.vhost = link.vhost();
+    this.connection = connection;
+    this.vhost = connection.vhost();
     this.executor = executor;
-    this.core = new Channel(vhost, link.broker(), link, this, executor, confirms);
+  }
+
+  /** A session on a channel of {@code connection}'s; null when the connection is closed. */
+  static VmLinkSession open(VmBrokerLink link, DirectConnection connection, Executor pool) {
+    VmLinkSession session = new VmLinkSession(link, connection, new SerialExecutor(pool));
+    session.core = connection.openChannel(session, session.executor, new SerialExecutor(pool));
+    return session.core == null ? null : session;
   }
 
   /**
@@ -93,19 +102,16 @@ final class VmLinkSession implements LinkSession, DeliverySink {
       Map<String, Object> arguments)
       throws LinkException {
     Map<String, Object> args = arguments == null ? Map.of() : arguments;
-    VirtualHost.Declared d =
-        call(
+    return call(
             "cannot declare queue '" + name + "'",
-            () -> vhost.declareQueue(name, durable, exclusive, autoDelete, args, link));
-    if (d.created() && exclusive) {
-      link.ownExclusiveQueue(d.queue());
-    }
-    return d.queue().name();
+            () -> core.declareQueue(name, durable, exclusive, autoDelete, args))
+        .queue()
+        .name();
   }
 
   @Override
   public boolean queueExists(String name) throws LinkException {
-    return name.equals(VirtualHost.REPLY_TO) || exists(() -> vhost.queue(name, link));
+    return name.equals(VirtualHost.REPLY_TO) || exists(() -> vhost.queue(name, connection));
   }
 
   @Override
@@ -139,7 +145,7 @@ final class VmLinkSession implements LinkSession, DeliverySink {
     call(
         "cannot bind queue '" + queue + "' to exchange '" + exchange + "'",
         () -> {
-          vhost.bindQueue(queue, exchange, routingKey, Map.of(), link);
+          vhost.bindQueue(queue, exchange, routingKey, Map.of(), connection);
           return null;
         });
   }
@@ -149,26 +155,14 @@ final class VmLinkSession implements LinkSession, DeliverySink {
     call(
         "cannot unbind queue '" + queue + "'",
         () -> {
-          vhost.unbindQueue(queue, exchange, routingKey, Map.of(), link);
+          vhost.unbindQueue(queue, exchange, routingKey, Map.of(), connection);
           return null;
         });
   }
 
   @Override
   public void deleteQueue(String queue) throws LinkException {
-    Queue q = existing(queue);
-    call("cannot delete queue '" + queue + "'", () -> vhost.deleteQueue(queue, false, false, link));
-    if (q != null && q.exclusive()) {
-      link.exclusiveQueueDeleted(q);
-    }
-  }
-
-  private Queue existing(String name) {
-    try {
-      return vhost.queue(name);
-    } catch (AmqpException notFound) {
-      return null;
-    }
+    call("cannot delete queue '" + queue + "'", () -> core.deleteQueue(queue, false, false));
   }
 
   // ------------------------------------------------------------------ publishing
@@ -193,7 +187,7 @@ final class VmLinkSession implements LinkSession, DeliverySink {
                       routingKey,
                       properties,
                       Unpooled.wrappedBuffer(body),
-                      link.broker().memory()),
+                      connection.broker().memory()),
                   false);
           core.publishBatchDone(false);
           return seqNo;
@@ -207,7 +201,7 @@ final class VmLinkSession implements LinkSession, DeliverySink {
    */
   private void awaitNoAlarm() throws LinkException {
     try {
-      link.broker().awaitNoAlarm(this::isOpen);
+      connection.broker().awaitNoAlarm(this::isOpen);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LinkException("interrupted while the broker's resource alarm held a publish", 0, e);
@@ -310,7 +304,7 @@ final class VmLinkSession implements LinkSession, DeliverySink {
   @Override
   public void confirmed(long sequence, boolean multiple, boolean ack) {
     ConfirmHandler handler = confirmHandler;
-    if (open && handler != null) {
+    if (isOpen() && handler != null) {
       handler.confirmed(sequence, multiple, ack);
     }
   }
@@ -414,8 +408,7 @@ final class VmLinkSession implements LinkSession, DeliverySink {
       closeCause = cause;
       open = false;
     }
-    core.close();
-    link.sessionClosed(this);
+    connection.closeChannel(core);
   }
 
   private void checkOpen() throws LinkException {
