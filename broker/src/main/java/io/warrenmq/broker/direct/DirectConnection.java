@@ -31,7 +31,7 @@ public final class DirectConnection implements Owner {
   private final ExclusiveQueues exclusiveQueues = new ExclusiveQueues();
   private final Runnable brokerClosing = this::brokerClosing;
   private final Runnable onBrokerShutdown;
-  private boolean open = true;
+  private volatile boolean open = true;
 
   private DirectConnection(
       Broker broker, VirtualHost vhost, String user, Runnable onBrokerShutdown) {
@@ -114,7 +114,8 @@ public final class DirectConnection implements Owner {
     return true;
   }
 
-  public synchronized boolean isOpen() {
+  /** Without the lock: a delivery thread may ask while {@link #close} waits for it. */
+  public boolean isOpen() {
     return open;
   }
 

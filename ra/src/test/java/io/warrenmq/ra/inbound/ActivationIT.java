@@ -352,10 +352,12 @@ class ActivationIT extends AdapterTestSupport {
     spec.setPrefetch(20);
     adapter.endpointActivation(mdb, spec);
     Channel ch = amqp().createChannel();
+    ch.confirmSelect();
     int total = 500;
     for (int i = 0; i < total; i++) {
       publish(ch, "jobs", "job " + i);
     }
+    ch.waitForConfirmsOrDie(30_000); // every message is the broker's before it stops
     await("some jobs are handled", () -> handled.get() >= 20);
     adapter.stop();
     int handledBeforeStop = handled.get();
