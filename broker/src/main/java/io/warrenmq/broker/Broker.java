@@ -2,6 +2,8 @@ package io.warrenmq.broker;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.warrenmq.broker.cluster.ClusterNode;
+import io.warrenmq.broker.cluster.ClusterTopology;
 import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
@@ -13,6 +15,7 @@ import io.warrenmq.broker.store.RecoveryVisitor;
 import io.warrenmq.broker.store.SyncListener;
 import io.warrenmq.broker.store.h2.H2Store;
 import io.warrenmq.broker.transport.AmqpServer;
+import io.warrenmq.broker.vhost.TopologyLog;
 import io.warrenmq.broker.vhost.VirtualHost;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -59,11 +62,14 @@ public final class Broker implements AutoCloseable, BrokerServices {
   private final Object alarmCleared = new Object();
   private volatile boolean diskAlarm;
   private AmqpServer server;
+  private final ClusterTopology topology;
+  private ClusterNode cluster;
   private ScheduledFuture<?> memoryCheck;
   private ScheduledFuture<?> diskCheck;
 
   private Broker(BrokerConfig config) {
     this.config = config;
+    this.topology = config.cluster() == null ? null : new ClusterTopology(vhosts::get);
     this.memoryLimit =
         (long) (Runtime.getRuntime().maxMemory() * config.limits().memoryHighWatermark());
     this.store =
@@ -92,7 +98,52 @@ public final class Broker implements AutoCloseable, BrokerServices {
 
   private VirtualHost vhost(String name) {
     return vhosts.computeIfAbsent(
-        name, n -> new VirtualHost(n, config.limits().queueBacklogBytes(), store, timers));
+        name,
+        n ->
+            new VirtualHost(
+                n,
+                config.limits().queueBacklogBytes(),
+                store,
+                timers,
+                topology == null ? TopologyLog.LOCAL : topology));
+  }
+
+  /**
+   * Starts this node's cluster membership and waits until it holds the cluster's definitions (or
+   * the cluster's timeout passes: a node without a majority still starts, and refuses changes).
+   */
+  private void joinCluster() throws InterruptedException {
+    try {
+      cluster = ClusterNode.start(config.cluster(), config.dataDir(), topology);
+    } catch (java.io.IOException | RuntimeException e) {
+      timers.shutdownNow();
+      store.close();
+      throw new java.io.UncheckedIOException(
+          "cannot start cluster node "
+              + config.cluster().node()
+              + " on cluster port "
+              + config.cluster().host()
+              + ":"
+              + config.cluster().port()
+              + ": "
+              + e.getMessage(),
+          e instanceof java.io.IOException io ? io : new java.io.IOException(e));
+    }
+    topology.attach(cluster);
+    try {
+      cluster.catchUp();
+    } catch (java.util.concurrent.TimeoutException e) {
+      LOG.log(
+          Level.WARNING,
+          "node {0} could not reach a majority of its cluster: it serves what it has applied and"
+              + " refuses changes until it can",
+          config.cluster().node());
+    }
+  }
+
+  /** This node's cluster membership, or null for a broker of its own. */
+  public ClusterNode cluster() {
+    return cluster;
   }
 
   /** Rebuilds the durable state the store hands back. */
@@ -160,6 +211,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
    */
   public static Broker start(BrokerConfig config) throws InterruptedException {
     Broker broker = new Broker(config);
+    if (config.cluster() != null) {
+      broker.joinCluster();
+    }
     try {
       broker.server =
           AmqpServer.start(
@@ -172,6 +226,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
               (ChannelHandler c) -> ((AmqpConnection) c).protocolHeaderAccepted());
     } catch (Exception e) { // Netty rethrows a failed bind's IOException undeclared
       broker.timers.shutdownNow();
+      if (broker.cluster != null) {
+        broker.cluster.close();
+      }
       broker.store.close();
       if (e instanceof java.io.IOException io) {
         throw new java.io.UncheckedIOException(
@@ -341,6 +398,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
     server = null;
     for (VirtualHost v : vhosts.values()) {
       v.queues().forEach(Queue::close);
+    }
+    if (cluster != null) {
+      cluster.close();
     }
     timers.shutdownNow();
     store.close();

@@ -1,5 +1,6 @@
 package io.warrenmq.broker;
 
+import io.warrenmq.broker.cluster.ClusterSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.Set;
  * @param name the name under which clients in the same JVM find the running broker ({@link
  *     LocalBrokers}); {@code default} unless set
  * @param tls the AMQPS listener, or null for none
+ * @param cluster this node's place in a cluster, or null for a broker of its own
  */
 public record BrokerConfig(
     String host,
@@ -30,7 +32,8 @@ public record BrokerConfig(
     Map<String, Set<String>> permissions,
     Limits limits,
     String name,
-    Tls tls) {
+    Tls tls,
+    ClusterSettings cluster) {
 
   /** The name a broker has in its JVM unless configured otherwise. */
   public static final String DEFAULT_NAME = "default";
@@ -44,7 +47,7 @@ public record BrokerConfig(
       Set<String> vhosts,
       Map<String, Set<String>> permissions,
       Limits limits) {
-    this(host, port, dataDir, users, vhosts, permissions, limits, DEFAULT_NAME, null);
+    this(host, port, dataDir, users, vhosts, permissions, limits, DEFAULT_NAME, null, null);
   }
 
   /**
@@ -172,38 +175,52 @@ public record BrokerConfig(
   }
 
   public BrokerConfig withHost(String host) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withPort(int port) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withDataDir(Path dataDir) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withUsers(Map<String, User> users) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withVhosts(Set<String> vhosts) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withPermissions(Map<String, Set<String>> permissions) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withLimits(Limits limits) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withName(String name) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 
   public BrokerConfig withTls(Tls tls) {
-    return new BrokerConfig(host, port, dataDir, users, vhosts, permissions, limits, name, tls);
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
+  }
+
+  public BrokerConfig withCluster(ClusterSettings cluster) {
+    return new BrokerConfig(
+        host, port, dataDir, users, vhosts, permissions, limits, name, tls, cluster);
   }
 }

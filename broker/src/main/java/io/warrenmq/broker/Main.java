@@ -1,5 +1,6 @@
 package io.warrenmq.broker;
 
+import io.warrenmq.broker.cluster.ClusterSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -92,6 +93,23 @@ public final class Main implements Callable<Integer> {
       description =
           "Fraction of the heap messages may fill before publishers block (default: 0.4).")
   Double memoryHighWatermark;
+
+  @Option(
+      names = "--node",
+      description = "This node's name in its cluster (default: warren@HOSTNAME).")
+  String node;
+
+  @Option(
+      names = "--cluster-port",
+      description = "Port for traffic between cluster nodes; no cluster without it.")
+  Integer clusterPort;
+
+  @Option(
+      names = "--join",
+      description =
+          "Cluster ports of members to join, HOST:PORT[,HOST:PORT...]; ignored once this data"
+              + " directory belongs to a cluster.")
+  String join;
 
   public static void main(String[] args) {
     configureLogging();
@@ -194,6 +212,20 @@ public final class Main implements Callable<Integer> {
                   tlsKeystorePassword != null
                       ? tlsKeystorePassword
                       : t == null ? "" : t.password()));
+    }
+    String clusterPortText = file.getProperty("cluster-port");
+    try {
+      cfg =
+          cfg.withCluster(
+              ClusterSettings.of(
+                  node != null ? node : file.getProperty("node"),
+                  cfg.host(),
+                  clusterPort != null
+                      ? clusterPort
+                      : clusterPortText == null ? null : Integer.valueOf(clusterPortText.trim()),
+                  join != null ? join : file.getProperty("join")));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
     return cfg;
   }

@@ -48,6 +48,7 @@ public final class VirtualHost implements Queue.Lifecycle {
   private final java.util.concurrent.ScheduledExecutorService timers;
   private final long queueBacklogBytes;
   private final DefinitionStore store;
+  private final TopologyLog log;
   private final Object topology = new Object();
   private final Map<String, Exchange> exchanges = new ConcurrentHashMap<>();
   private final Map<String, Queue> queues = new ConcurrentHashMap<>();
@@ -61,6 +62,19 @@ public final class VirtualHost implements Queue.Lifecycle {
       long queueBacklogBytes,
       DefinitionStore store,
       java.util.concurrent.ScheduledExecutorService timers) {
+    this(name, queueBacklogBytes, store, timers, TopologyLog.LOCAL);
+  }
+
+  /**
+   * @param log how changes to the definitions take effect: at once, or through a cluster's log
+   */
+  public VirtualHost(
+      String name,
+      long queueBacklogBytes,
+      DefinitionStore store,
+      java.util.concurrent.ScheduledExecutorService timers,
+      TopologyLog log) {
+    this.log = log;
     this.timers = timers;
     this.name = name;
     this.queueBacklogBytes = queueBacklogBytes;
@@ -145,6 +159,28 @@ public final class VirtualHost implements Queue.Lifecycle {
       throw AmqpException.of(ReplyCode.COMMAND_INVALID, "invalid exchange type '%s'", type);
     }
     checkNotDefault(exchangeName);
+    Exchange x = exchanges.get(exchangeName);
+    if (x == null || !log.replicated()) {
+      log.submit(
+          this,
+          new TopologyChange.DeclareExchange(
+              exchangeName, type, durable, autoDelete, internal, args));
+      x = exchanges.get(exchangeName);
+    } else {
+      // An existing exchange is compared here, as every node holds it: nothing to replicate.
+      checkEquivalent(x, type, durable, autoDelete, internal, args);
+    }
+    return x;
+  }
+
+  void applyDeclareExchange(
+      String exchangeName,
+      String type,
+      boolean durable,
+      boolean autoDelete,
+      boolean internal,
+      Map<String, Object> args)
+      throws AmqpException {
     synchronized (topology) {
       Exchange x = exchanges.get(exchangeName);
       if (x == null) {
@@ -154,16 +190,26 @@ public final class VirtualHost implements Queue.Lifecycle {
           store.exchangeDeclared(name, x);
         }
         exchanges.put(exchangeName, x);
-        return x;
+        return;
       }
-      String resource = resource("exchange", exchangeName);
-      Equivalence.field("type", resource, x.type(), type);
-      Equivalence.field("durable", resource, x.durable(), durable);
-      Equivalence.field("auto_delete", resource, x.autoDelete(), autoDelete);
-      Equivalence.field("internal", resource, x.internal(), internal);
-      Equivalence.arguments(resource, x.arguments(), args, EXCHANGE_ARGS);
-      return x;
+      checkEquivalent(x, type, durable, autoDelete, internal, args);
     }
+  }
+
+  private void checkEquivalent(
+      Exchange x,
+      String type,
+      boolean durable,
+      boolean autoDelete,
+      boolean internal,
+      Map<String, Object> args)
+      throws AmqpException {
+    String resource = resource("exchange", x.name());
+    Equivalence.field("type", resource, x.type(), type);
+    Equivalence.field("durable", resource, x.durable(), durable);
+    Equivalence.field("auto_delete", resource, x.autoDelete(), autoDelete);
+    Equivalence.field("internal", resource, x.internal(), internal);
+    Equivalence.arguments(resource, x.arguments(), args, EXCHANGE_ARGS);
   }
 
   /** exchange.delete. A missing exchange is not an error, as in RabbitMQ 3.x. */
@@ -175,6 +221,10 @@ public final class VirtualHost implements Queue.Lifecycle {
           "deletion of system %s not allowed",
           resource("exchange", exchangeName));
     }
+    log.submit(this, new TopologyChange.DeleteExchange(exchangeName, ifUnused));
+  }
+
+  void applyDeleteExchange(String exchangeName, boolean ifUnused) throws AmqpException {
     synchronized (topology) {
       Exchange x = exchanges.get(exchangeName);
       if (x == null) {
@@ -454,6 +504,11 @@ public final class VirtualHost implements Queue.Lifecycle {
   /** exchange.bind: messages routed by {@code source} also go through {@code destination}. */
   public void bindExchange(String destination, String source, String key, Map<String, Object> args)
       throws AmqpException {
+    log.submit(this, new TopologyChange.BindExchange(destination, source, key, args));
+  }
+
+  void applyBindExchange(String destination, String source, String key, Map<String, Object> args)
+      throws AmqpException {
     synchronized (topology) {
       Exchange d = bindableExchange(destination);
       Exchange s = bindableExchange(source);
@@ -467,6 +522,11 @@ public final class VirtualHost implements Queue.Lifecycle {
       throws AmqpException {
     checkNotDefault(destination);
     checkNotDefault(source);
+    log.submit(this, new TopologyChange.UnbindExchange(destination, source, key, args));
+  }
+
+  void applyUnbindExchange(String destination, String source, String key, Map<String, Object> args)
+      throws AmqpException {
     synchronized (topology) {
       Exchange d = exchanges.get(destination);
       Exchange s = exchanges.get(source);
@@ -733,7 +793,11 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   /** RabbitMQ's way of naming a resource in errors: {@code queue 'q' in vhost '/'}. */
   public String resource(String kind, String resourceName) {
-    return kind + " '" + resourceName + "' in vhost '" + name + "'";
+    return resource(name, kind, resourceName);
+  }
+
+  static String resource(String vhost, String kind, String resourceName) {
+    return kind + " '" + resourceName + "' in vhost '" + vhost + "'";
   }
 
   private static void checkNotDefault(String exchangeName) throws AmqpException {

@@ -1,0 +1,92 @@
+package io.warrenmq.broker.cluster;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * The cluster's metadata as a Raft state machine: every committed command is handed, in log order,
+ * to the node's {@link Applier} (the broker's definitions), on every node alike, so every node
+ * holds the same definitions. The applier's answer goes back to the node that submitted the
+ * command.
+ *
+ * <p>Commands are applied from the start of the log when a node starts (no snapshots yet), so an
+ * applier must rebuild the same state from the same commands; what it keeps on disk beside them
+ * (queue contents) is keyed by the log index of the command that created it.
+ */
+final class MetadataStateMachine extends BaseStateMachine {
+
+  /** Applies one committed command to the node's state; deterministic. */
+  interface Applier {
+    /**
+     * @param index the command's log index, unique in the cluster's history
+     * @return the answer for the submitter
+     */
+    byte[] apply(long index, byte[] command);
+  }
+
+  private final Applier applier;
+  private final Object progress = new Object();
+
+  MetadataStateMachine(Applier applier) {
+    this.applier = applier;
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    byte[] command = entry.getStateMachineLogEntry().getLogData().toByteArray();
+    byte[] answer;
+    try {
+      answer = applier.apply(entry.getIndex(), command);
+    } catch (RuntimeException e) {
+      // A command every node refuses alike changes nothing; the submitter hears why.
+      answer = Commands.failure(e);
+    }
+    applied(entry.getTerm(), entry.getIndex());
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    // Configuration changes and the leader's no-op entries move the applied index too.
+    super.notifyTermIndexUpdated(term, index);
+    synchronized (progress) {
+      progress.notifyAll();
+    }
+  }
+
+  private void applied(long term, long index) {
+    updateLastAppliedTermIndex(term, index);
+    synchronized (progress) {
+      progress.notifyAll();
+    }
+  }
+
+  long appliedIndex() {
+    return getLastAppliedTermIndex().getIndex();
+  }
+
+  /**
+   * Waits until this node has applied the log up to {@code index}.
+   *
+   * @return whether it has, within the timeout
+   */
+  boolean awaitApplied(long index, long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    synchronized (progress) {
+      while (appliedIndex() < index) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, left);
+      }
+      return true;
+    }
+  }
+}

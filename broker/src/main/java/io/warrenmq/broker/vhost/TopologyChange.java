@@ -1,0 +1,177 @@
+package io.warrenmq.broker.vhost;
+
+import io.warrenmq.broker.protocol.AmqpException;
+import io.warrenmq.broker.protocol.FieldTable;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A change to a virtual host's definitions, as data: applied at once on a broker of its own, or
+ * through the cluster's log on every node alike (so it must carry everything its effect depends on,
+ * and its effect must depend only on it and the definitions it meets).
+ */
+public sealed interface TopologyChange {
+
+  /** What the change does, for error texts: {@code declare exchange 'x' in vhost '/'}. */
+  String describe(String vhost);
+
+  /** Applies the change to {@code vhost}'s definitions. */
+  void applyTo(VirtualHost vhost) throws AmqpException;
+
+  /** The change as a field table (without the vhost, which the caller adds). */
+  Map<String, Object> encode();
+
+  /** The change a field table of {@link #encode()} holds. */
+  static TopologyChange decode(Map<String, Object> t) {
+    String op = FieldTable.string(t, "op");
+    return switch (op) {
+      case DeclareExchange.OP ->
+          new DeclareExchange(
+              s(t, "name"),
+              s(t, "type"),
+              b(t, "durable"),
+              b(t, "autoDelete"),
+              b(t, "internal"),
+              table(t, "arguments"));
+      case DeleteExchange.OP -> new DeleteExchange(s(t, "name"), b(t, "ifUnused"));
+      case BindExchange.OP ->
+          new BindExchange(s(t, "destination"), s(t, "source"), s(t, "key"), table(t, "arguments"));
+      case UnbindExchange.OP ->
+          new UnbindExchange(
+              s(t, "destination"), s(t, "source"), s(t, "key"), table(t, "arguments"));
+      default -> throw new IllegalArgumentException("unknown topology change '" + op + "'");
+    };
+  }
+
+  /** exchange.declare, not passive. */
+  record DeclareExchange(
+      String name,
+      String type,
+      boolean durable,
+      boolean autoDelete,
+      boolean internal,
+      Map<String, Object> arguments)
+      implements TopologyChange {
+    static final String OP = "exchange.declare";
+
+    @Override
+    public String describe(String vhost) {
+      return "declare " + VirtualHost.resource(vhost, "exchange", name);
+    }
+
+    @Override
+    public void applyTo(VirtualHost vhost) throws AmqpException {
+      vhost.applyDeclareExchange(name, type, durable, autoDelete, internal, arguments);
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      Map<String, Object> t = new HashMap<>();
+      t.put("op", OP);
+      t.put("name", name);
+      t.put("type", type);
+      t.put("durable", durable);
+      t.put("autoDelete", autoDelete);
+      t.put("internal", internal);
+      t.put("arguments", arguments);
+      return t;
+    }
+  }
+
+  /** exchange.delete. */
+  record DeleteExchange(String name, boolean ifUnused) implements TopologyChange {
+    static final String OP = "exchange.delete";
+
+    @Override
+    public String describe(String vhost) {
+      return "delete " + VirtualHost.resource(vhost, "exchange", name);
+    }
+
+    @Override
+    public void applyTo(VirtualHost vhost) throws AmqpException {
+      vhost.applyDeleteExchange(name, ifUnused);
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      return Map.of("op", OP, "name", name, "ifUnused", ifUnused);
+    }
+  }
+
+  /** exchange.bind. */
+  record BindExchange(String destination, String source, String key, Map<String, Object> arguments)
+      implements TopologyChange {
+    static final String OP = "exchange.bind";
+
+    @Override
+    public String describe(String vhost) {
+      return "bind " + VirtualHost.resource(vhost, "exchange", source);
+    }
+
+    @Override
+    public void applyTo(VirtualHost vhost) throws AmqpException {
+      vhost.applyBindExchange(destination, source, key, arguments);
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      return Map.of(
+          "op",
+          OP,
+          "destination",
+          destination,
+          "source",
+          source,
+          "key",
+          key,
+          "arguments",
+          arguments);
+    }
+  }
+
+  /** exchange.unbind. */
+  record UnbindExchange(
+      String destination, String source, String key, Map<String, Object> arguments)
+      implements TopologyChange {
+    static final String OP = "exchange.unbind";
+
+    @Override
+    public String describe(String vhost) {
+      return "unbind " + VirtualHost.resource(vhost, "exchange", source);
+    }
+
+    @Override
+    public void applyTo(VirtualHost vhost) throws AmqpException {
+      vhost.applyUnbindExchange(destination, source, key, arguments);
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      return Map.of(
+          "op",
+          OP,
+          "destination",
+          destination,
+          "source",
+          source,
+          "key",
+          key,
+          "arguments",
+          arguments);
+    }
+  }
+
+  private static String s(Map<String, Object> t, String key) {
+    return FieldTable.string(t, key);
+  }
+
+  private static boolean b(Map<String, Object> t, String key) {
+    return Boolean.TRUE.equals(t.get(key));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> table(Map<String, Object> t, String key) {
+    Object v = t.get(key);
+    return v == null ? Map.of() : (Map<String, Object>) v;
+  }
+}
