@@ -132,6 +132,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     topology.attach(cluster);
     try {
       cluster.catchUp();
+      vhosts.values().forEach(VirtualHost::dropTransientQueues);
     } catch (java.util.concurrent.TimeoutException e) {
       LOG.log(
           Level.WARNING,
@@ -186,7 +187,18 @@ public final class Broker implements AutoCloseable, BrokerServices {
         boolean autoDelete,
         Map<String, Object> arguments,
         QueueStorage storage) {
-      Broker.this.vhost(vhost).restoreQueue(name, autoDelete, arguments, storage);
+      queue(vhost, name, autoDelete, arguments, storage, 0);
+    }
+
+    @Override
+    public void queue(
+        String vhost,
+        String name,
+        boolean autoDelete,
+        Map<String, Object> arguments,
+        QueueStorage storage,
+        long incarnation) {
+      Broker.this.vhost(vhost).restoreQueue(name, autoDelete, arguments, storage, incarnation);
     }
 
     @Override
@@ -400,6 +412,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
       v.queues().forEach(Queue::close);
     }
     if (cluster != null) {
+      topology.close();
       cluster.close();
     }
     timers.shutdownNow();

@@ -7,7 +7,7 @@ import io.warrenmq.broker.queue.Queue;
  * The connection a channel belongs to, as the channel sees it: who published (RabbitMQ's validated
  * user-id), who owns exclusive queues, and how publishers are slowed down.
  */
-public interface Owner extends BackpressureListener {
+public interface Owner extends BackpressureListener, io.warrenmq.broker.vhost.QueueOwner {
 
   /** The authenticated user's name. */
   String user();

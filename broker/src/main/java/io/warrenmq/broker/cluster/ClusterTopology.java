@@ -8,8 +8,12 @@ import io.warrenmq.broker.vhost.TopologyLog;
 import io.warrenmq.broker.vhost.VirtualHost;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Virtual hosts' definitions kept by the cluster: a change is submitted to the metadata log, and
@@ -18,7 +22,18 @@ import java.util.function.Function;
  */
 public final class ClusterTopology implements TopologyLog, MetadataStateMachine.Applier {
 
+  private static final Logger LOG = Logger.getLogger(ClusterTopology.class.getName());
   private static final String VHOST = "vhost";
+  private static final String RESULT = "result";
+
+  /** Changes the broker decided on itself, submitted one after another off the caller's thread. */
+  private final ExecutorService later =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "warren-cluster-changes");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final Function<String, VirtualHost> vhosts;
   private volatile ClusterNode node;
@@ -28,6 +43,22 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
    */
   public ClusterTopology(Function<String, VirtualHost> vhosts) {
     this.vhosts = vhosts;
+  }
+
+  /**
+   * Submits what is still waiting (the exclusive queues of connections the shutdown closed), for a
+   * few seconds at most, and stops.
+   */
+  public void close() {
+    later.shutdown();
+    try {
+      if (!later.awaitTermination(3, java.util.concurrent.TimeUnit.SECONDS)) {
+        later.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      later.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The node whose log changes go through; set once it has started. */
@@ -41,7 +72,27 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
   }
 
   @Override
-  public void submit(VirtualHost vhost, TopologyChange change) throws AmqpException {
+  public String node() {
+    return node.name();
+  }
+
+  @Override
+  public void submitLater(VirtualHost vhost, TopologyChange change) {
+    later.execute(
+        () -> {
+          try {
+            submit(vhost, change);
+          } catch (AmqpException e) {
+            LOG.log(
+                Level.WARNING,
+                "could not {0}: {1}",
+                new Object[] {change.describe(vhost.name()), e.getMessage()});
+          }
+        });
+  }
+
+  @Override
+  public long submit(VirtualHost vhost, TopologyChange change) throws AmqpException {
     ClusterNode n = node;
     if (n == null) {
       throw AmqpException.of(
@@ -52,7 +103,8 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
     Map<String, Object> command = new HashMap<>(change.encode());
     command.put(VHOST, vhost.name());
     try {
-      Commands.answer(n.submit(Commands.encode(command)));
+      Object result = Commands.answer(n.submit(Commands.encode(command))).get(RESULT);
+      return result == null ? 0 : ((Number) result).longValue();
     } catch (TimeoutException e) {
       // RabbitMQ's answer when its metadata store has no majority.
       throw AmqpException.of(
@@ -76,8 +128,7 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
           AmqpException.of(ReplyCode.NOT_FOUND, "no vhost '%s' on every node", vhostName));
     }
     try {
-      TopologyChange.decode(command).applyTo(vhost);
-      return Commands.ok();
+      return Commands.encode(Map.of(RESULT, TopologyChange.decode(command).applyTo(vhost, index)));
     } catch (AmqpException e) {
       return Commands.refused(e);
     }

@@ -32,6 +32,7 @@ public final class DirectConnection implements Owner {
   private final Runnable brokerClosing = this::brokerClosing;
   private final Runnable onBrokerShutdown;
   private volatile boolean open = true;
+  private final String ownerId = io.warrenmq.broker.vhost.QueueOwner.newId();
 
   private DirectConnection(
       Broker broker, VirtualHost vhost, String user, Runnable onBrokerShutdown) {
@@ -130,6 +131,11 @@ public final class DirectConnection implements Owner {
   @Override
   public String user() {
     return user;
+  }
+
+  @Override
+  public String ownerId() {
+    return ownerId;
   }
 
   @Override

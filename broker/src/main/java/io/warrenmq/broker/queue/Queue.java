@@ -88,7 +88,8 @@ public final class Queue implements Destination {
   private final String vhost;
   private final boolean durable;
   private final boolean autoDelete;
-  private final Object exclusiveOwner;
+  private final String exclusiveOwner;
+  private volatile long incarnation;
   private final Map<String, Object> arguments;
   private final QueueSettings settings;
   private final QueueStorage storage;
@@ -142,7 +143,7 @@ public final class Queue implements Destination {
       String vhost,
       boolean durable,
       boolean autoDelete,
-      Object exclusiveOwner,
+      String exclusiveOwner,
       Map<String, Object> arguments,
       QueueStorage storage,
       long backlogLimit,
@@ -169,7 +170,7 @@ public final class Queue implements Destination {
       String vhost,
       boolean durable,
       boolean autoDelete,
-      Object exclusiveOwner,
+      String exclusiveOwner,
       Map<String, Object> arguments,
       QueueSettings settings,
       QueueStorage storage,
@@ -880,9 +881,22 @@ public final class Queue implements Destination {
     return exclusiveOwner != null;
   }
 
-  /** The connection that owns this exclusive queue, or null. */
-  public Object exclusiveOwner() {
+  /** The id of the connection that owns this exclusive queue, or null. */
+  public String exclusiveOwner() {
     return exclusiveOwner;
+  }
+
+  /**
+   * Which declaration made this queue: its index in the cluster's log, the same on every node; 0 on
+   * a broker of its own. A deletion the log replays names it, so it never deletes a newer queue of
+   * the same name.
+   */
+  public long incarnation() {
+    return incarnation;
+  }
+
+  public void incarnation(long index) {
+    this.incarnation = index;
   }
 
   public Map<String, Object> arguments() {

@@ -102,16 +102,37 @@ public final class QueueDeclaration {
   public static void checkEquivalent(
       String resource, Queue queue, boolean durable, boolean autoDelete, Map<String, Object> args)
       throws AmqpException {
-    Equivalence.field("durable", resource, queue.durable(), durable);
-    Equivalence.field("auto_delete", resource, queue.autoDelete(), autoDelete);
-    QueueType type = queue.settings().type();
+    checkEquivalent(
+        resource,
+        queue.durable(),
+        queue.autoDelete(),
+        queue.arguments(),
+        queue.settings().type(),
+        durable,
+        autoDelete,
+        args);
+  }
+
+  /** The same, against a queue's definition (one that may live on another node). */
+  public static void checkEquivalent(
+      String resource,
+      boolean currentDurable,
+      boolean currentAutoDelete,
+      Map<String, Object> currentArgs,
+      QueueType type,
+      boolean durable,
+      boolean autoDelete,
+      Map<String, Object> args)
+      throws AmqpException {
+    Equivalence.field("durable", resource, currentDurable, durable);
+    Equivalence.field("auto_delete", resource, currentAutoDelete, autoDelete);
     List<String> compared = new ArrayList<>();
     for (QueueArgument a : QueueArgument.values()) {
       if (a.takenBy(type)) {
         compared.add(a.key());
       }
     }
-    Map<String, Object> current = queue.arguments();
+    Map<String, Object> current = currentArgs;
     if (typeArgument(current) == QueueType.CLASSIC || typeArgument(args) == QueueType.CLASSIC) {
       current = withClassicType(current);
       args = withClassicType(args);

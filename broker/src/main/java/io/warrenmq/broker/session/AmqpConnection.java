@@ -52,6 +52,8 @@ import java.util.concurrent.TimeUnit;
 public final class AmqpConnection extends ChannelInboundHandlerAdapter
     implements ConnectionMethodHandler, io.warrenmq.broker.channel.Owner {
 
+  private final String ownerId = io.warrenmq.broker.vhost.QueueOwner.newId();
+
   static final System.Logger LOG = System.getLogger("io.warrenmq.broker.connection");
 
   private static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
@@ -666,6 +668,11 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
 
   boolean consumerCancelNotify() {
     return consumerCancelNotify;
+  }
+
+  @Override
+  public String ownerId() {
+    return ownerId;
   }
 
   @Override

@@ -21,12 +21,23 @@ public interface DefinitionStore {
    *
    * @return the storage, empty
    */
+  default QueueStorage queueDeclared(
+      String vhost,
+      String name,
+      boolean durable,
+      boolean autoDelete,
+      Map<String, Object> arguments) {
+    return queueDeclared(vhost, name, durable, autoDelete, arguments, 0);
+  }
+
+  /** The same, for the queue a cluster's log declared at {@code incarnation}, recorded with it. */
   QueueStorage queueDeclared(
       String vhost,
       String name,
       boolean durable,
       boolean autoDelete,
-      Map<String, Object> arguments);
+      Map<String, Object> arguments,
+      long incarnation);
 
   /** A queue was deleted; its storage is destroyed by the caller. */
   void queueDeleted(String vhost, String name, boolean durable);

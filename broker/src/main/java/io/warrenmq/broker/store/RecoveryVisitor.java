@@ -31,6 +31,20 @@ public interface RecoveryVisitor {
       Map<String, Object> arguments,
       QueueStorage storage);
 
+  /**
+   * A durable queue and the cluster log index of the declaration that made it (0 outside a
+   * cluster).
+   */
+  default void queue(
+      String vhost,
+      String name,
+      boolean autoDelete,
+      Map<String, Object> arguments,
+      QueueStorage storage,
+      long incarnation) {
+    queue(vhost, name, autoDelete, arguments, storage);
+  }
+
   void binding(
       String vhost,
       String source,

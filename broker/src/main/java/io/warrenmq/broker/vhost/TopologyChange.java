@@ -15,8 +15,15 @@ public sealed interface TopologyChange {
   /** What the change does, for error texts: {@code declare exchange 'x' in vhost '/'}. */
   String describe(String vhost);
 
-  /** Applies the change to {@code vhost}'s definitions. */
-  void applyTo(VirtualHost vhost) throws AmqpException;
+  /**
+   * Applies the change to {@code vhost}'s definitions.
+   *
+   * @param index the change's place in the cluster's log (0 on a broker of its own): a queue's
+   *     declaration names the queue's incarnation by it
+   * @return what the change answers: 1 for a declaration that created, else 0; a queue deletion's
+   *     count of deleted messages
+   */
+  long applyTo(VirtualHost vhost, long index) throws AmqpException;
 
   /** The change as a field table (without the vhost, which the caller adds). */
   Map<String, Object> encode();
@@ -39,6 +46,20 @@ public sealed interface TopologyChange {
       case UnbindExchange.OP ->
           new UnbindExchange(
               s(t, "destination"), s(t, "source"), s(t, "key"), table(t, "arguments"));
+      case DeclareQueue.OP ->
+          new DeclareQueue(
+              s(t, "name"),
+              b(t, "durable"),
+              b(t, "autoDelete"),
+              table(t, "arguments"),
+              s(t, "owner"),
+              s(t, "home"));
+      case DeleteQueue.OP ->
+          new DeleteQueue(s(t, "name"), ((Number) t.get("incarnation")).longValue());
+      case BindQueue.OP ->
+          new BindQueue(s(t, "queue"), s(t, "exchange"), s(t, "key"), table(t, "arguments"));
+      case UnbindQueue.OP ->
+          new UnbindQueue(s(t, "queue"), s(t, "exchange"), s(t, "key"), table(t, "arguments"));
       default -> throw new IllegalArgumentException("unknown topology change '" + op + "'");
     };
   }
@@ -60,8 +81,10 @@ public sealed interface TopologyChange {
     }
 
     @Override
-    public void applyTo(VirtualHost vhost) throws AmqpException {
-      vhost.applyDeclareExchange(name, type, durable, autoDelete, internal, arguments);
+    public long applyTo(VirtualHost vhost, long index) throws AmqpException {
+      return vhost.applyDeclareExchange(name, type, durable, autoDelete, internal, arguments)
+          ? 1
+          : 0;
     }
 
     @Override
@@ -88,8 +111,9 @@ public sealed interface TopologyChange {
     }
 
     @Override
-    public void applyTo(VirtualHost vhost) throws AmqpException {
+    public long applyTo(VirtualHost vhost, long index) throws AmqpException {
       vhost.applyDeleteExchange(name, ifUnused);
+      return 0;
     }
 
     @Override
@@ -109,8 +133,9 @@ public sealed interface TopologyChange {
     }
 
     @Override
-    public void applyTo(VirtualHost vhost) throws AmqpException {
+    public long applyTo(VirtualHost vhost, long index) throws AmqpException {
       vhost.applyBindExchange(destination, source, key, arguments);
+      return 0;
     }
 
     @Override
@@ -141,8 +166,9 @@ public sealed interface TopologyChange {
     }
 
     @Override
-    public void applyTo(VirtualHost vhost) throws AmqpException {
+    public long applyTo(VirtualHost vhost, long index) throws AmqpException {
       vhost.applyUnbindExchange(destination, source, key, arguments);
+      return 0;
     }
 
     @Override
@@ -158,6 +184,119 @@ public sealed interface TopologyChange {
           key,
           "arguments",
           arguments);
+    }
+  }
+
+  /**
+   * queue.declare, not passive.
+   *
+   * @param ownerId the owning connection of an exclusive queue, or null
+   * @param home the node that will hold its messages, or null on a broker of its own
+   */
+  record DeclareQueue(
+      String name,
+      boolean durable,
+      boolean autoDelete,
+      Map<String, Object> arguments,
+      String ownerId,
+      String home)
+      implements TopologyChange {
+    static final String OP = "queue.declare";
+
+    @Override
+    public String describe(String vhost) {
+      return "declare " + VirtualHost.resource(vhost, "queue", name);
+    }
+
+    @Override
+    public long applyTo(VirtualHost vhost, long index) throws AmqpException {
+      return vhost.applyDeclareQueue(this, index) ? 1 : 0;
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      Map<String, Object> t = new HashMap<>();
+      t.put("op", OP);
+      t.put("name", name);
+      t.put("durable", durable);
+      t.put("autoDelete", autoDelete);
+      t.put("arguments", arguments);
+      if (ownerId != null) {
+        t.put("owner", ownerId);
+      }
+      if (home != null) {
+        t.put("home", home);
+      }
+      return t;
+    }
+  }
+
+  /**
+   * queue.delete, of one incarnation of the queue (the log index of its declaration), once its
+   * conditions were checked where the queue lives.
+   */
+  record DeleteQueue(String name, long incarnation) implements TopologyChange {
+    static final String OP = "queue.delete";
+
+    @Override
+    public String describe(String vhost) {
+      return "delete " + VirtualHost.resource(vhost, "queue", name);
+    }
+
+    @Override
+    public long applyTo(VirtualHost vhost, long index) {
+      return vhost.applyDeleteQueue(name, incarnation);
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      return Map.of("op", OP, "name", name, "incarnation", incarnation);
+    }
+  }
+
+  /** queue.bind, once the binder's right to the queue was checked. */
+  record BindQueue(String queue, String exchange, String key, Map<String, Object> arguments)
+      implements TopologyChange {
+    static final String OP = "queue.bind";
+
+    @Override
+    public String describe(String vhost) {
+      return "bind " + VirtualHost.resource(vhost, "queue", queue);
+    }
+
+    @Override
+    public long applyTo(VirtualHost vhost, long index) throws AmqpException {
+      vhost.applyBindQueue(queue, exchange, key, arguments);
+      return 0;
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      return Map.of(
+          "op", OP, "queue", queue, "exchange", exchange, "key", key, "arguments", arguments);
+    }
+  }
+
+  /** queue.unbind. */
+  record UnbindQueue(String queue, String exchange, String key, Map<String, Object> arguments)
+      implements TopologyChange {
+    static final String OP = "queue.unbind";
+
+    @Override
+    public String describe(String vhost) {
+      return "unbind " + VirtualHost.resource(vhost, "queue", queue);
+    }
+
+    @Override
+    public long applyTo(VirtualHost vhost, long index) {
+      vhost.applyUnbindQueue(queue, exchange, key, arguments);
+      return 0;
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      return Map.of(
+          "op", OP, "queue", queue, "exchange", exchange, "key", key, "arguments", arguments);
     }
   }
 

@@ -12,24 +12,48 @@ public interface TopologyLog {
   TopologyLog LOCAL =
       new TopologyLog() {
         @Override
-        public void submit(VirtualHost vhost, TopologyChange change) throws AmqpException {
-          change.applyTo(vhost);
+        public long submit(VirtualHost vhost, TopologyChange change) throws AmqpException {
+          return change.applyTo(vhost, 0);
+        }
+
+        @Override
+        public void submitLater(VirtualHost vhost, TopologyChange change) {
+          try {
+            change.applyTo(vhost, 0);
+          } catch (AmqpException e) {
+            throw new IllegalStateException(e);
+          }
         }
 
         @Override
         public boolean replicated() {
           return false;
         }
+
+        @Override
+        public String node() {
+          return null;
+        }
       };
 
   /**
    * Makes {@code change} take effect; returns once it has on this node.
    *
+   * @return what the change answered ({@link TopologyChange#applyTo})
    * @throws AmqpException the change was refused (the same on every node), or, in a cluster, no
    *     majority of the nodes took it in time (541, as RabbitMQ's metadata store answers)
    */
-  void submit(VirtualHost vhost, TopologyChange change) throws AmqpException;
+  long submit(VirtualHost vhost, TopologyChange change) throws AmqpException;
+
+  /**
+   * Makes a change the broker itself decided on (an exclusive queue's owner left, an auto-delete
+   * queue lost its last consumer) take effect: at once, or in a cluster soon, without waiting.
+   */
+  void submitLater(VirtualHost vhost, TopologyChange change);
 
   /** Whether changes go through a cluster. */
   boolean replicated();
+
+  /** This node's name in its cluster, or null on a broker of its own. */
+  String node();
 }

@@ -52,6 +52,7 @@ public final class VirtualHost implements Queue.Lifecycle {
   private final Object topology = new Object();
   private final Map<String, Exchange> exchanges = new ConcurrentHashMap<>();
   private final Map<String, Queue> queues = new ConcurrentHashMap<>();
+  private final Map<String, RemoteQueue> remoteQueues = new ConcurrentHashMap<>();
   private final Map<Destination, Set<Binding>> bindingsTo = new IdentityHashMap<>();
 
   /**
@@ -173,7 +174,10 @@ public final class VirtualHost implements Queue.Lifecycle {
     return x;
   }
 
-  void applyDeclareExchange(
+  /**
+   * @return whether the exchange was created
+   */
+  boolean applyDeclareExchange(
       String exchangeName,
       String type,
       boolean durable,
@@ -190,9 +194,10 @@ public final class VirtualHost implements Queue.Lifecycle {
           store.exchangeDeclared(name, x);
         }
         exchanges.put(exchangeName, x);
-        return;
+        return true;
       }
       checkEquivalent(x, type, durable, autoDelete, internal, args);
+      return false;
     }
   }
 
@@ -256,35 +261,49 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   // ---------------------------------------------------------------- queues
 
-  /** Looks up a queue. */
+  /** Looks up a queue of this node's. */
   public Queue queue(String queueName) throws AmqpException {
     Queue q = queues.get(queueName);
     if (q == null) {
+      RemoteQueue r = remoteQueues.get(queueName);
+      if (r != null) {
+        throw elsewhere(r);
+      }
       throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", queueName));
     }
     return q;
   }
 
   /** Looks up a queue that {@code owner} may use: an exclusive queue only by its owner. */
-  public Queue queue(String queueName, Object owner) throws AmqpException {
+  public Queue queue(String queueName, QueueOwner owner) throws AmqpException {
     Queue q = queue(queueName);
-    checkExclusiveAccess(q, owner);
+    checkExclusiveAccess(q.name(), q.exclusiveOwner(), owner);
     return q;
   }
 
-  private void checkExclusiveAccess(Queue q, Object owner) throws AmqpException {
-    if (q.exclusive() && q.exclusiveOwner() != owner) {
-      throw locked(q);
+  private void checkExclusiveAccess(String queueName, String ownerId, QueueOwner owner)
+      throws AmqpException {
+    if (ownerId != null && (owner == null || !ownerId.equals(owner.ownerId()))) {
+      throw locked(queueName);
     }
   }
 
-  private AmqpException locked(Queue q) {
+  private AmqpException locked(String queueName) {
     return AmqpException.of(
         ReplyCode.RESOURCE_LOCKED,
         "cannot obtain exclusive access to locked %s. It could be originally declared on another"
             + " connection or the exclusive property value does not match that of the original"
             + " declaration.",
-        resource("queue", q.name()));
+        resource("queue", queueName));
+  }
+
+  /** A queue of another node's, used here: not possible yet (issue 13 goes on). */
+  private AmqpException elsewhere(RemoteQueue r) {
+    return AmqpException.of(
+        ReplyCode.NOT_IMPLEMENTED,
+        "%s is on node %s: using a queue from another node of the cluster is not supported yet",
+        resource("queue", r.name()),
+        r.home());
   }
 
   /** A name for a server-named queue: {@code amq.gen-} and 22 random URL-safe characters. */
@@ -295,7 +314,8 @@ public final class VirtualHost implements Queue.Lifecycle {
   }
 
   /**
-   * queue.declare: creates the queue, or checks that the existing one is equivalent and usable.
+   * queue.declare: creates the queue, or checks that the existing one is equivalent and usable. In
+   * a cluster the queue lives on this node (RabbitMQ's {@code client-local} leader locator).
    *
    * @param owner the declaring connection; exclusive queues belong to it
    * @return the queue and whether it was created now
@@ -306,7 +326,7 @@ public final class VirtualHost implements Queue.Lifecycle {
       boolean exclusive,
       boolean autoDelete,
       Map<String, Object> args,
-      Object owner)
+      QueueOwner owner)
       throws AmqpException {
     String actual;
     if (queueName.isEmpty()) {
@@ -315,38 +335,169 @@ public final class VirtualHost implements Queue.Lifecycle {
     } else {
       actual = checkName("queue", queueName);
     }
-    String resource = resource("queue", actual);
-    synchronized (topology) {
-      Queue q = queues.get(actual);
-      if (q != null) {
-        // RabbitMQ compares a redeclaration with the queue before it validates anything.
-        if (q.exclusiveOwner() != (exclusive ? owner : null)) {
-          throw locked(q);
-        }
-        QueueDeclaration.checkEquivalent(resource, q, durable, autoDelete, args);
-        q.used();
-        return new Declared(q, false);
-      }
-      QueueSettings settings =
-          QueueDeclaration.checkNew(resource, durable, exclusive, autoDelete, args);
-      // Exclusive queues end with their connection, so they are never recovered (RabbitMQ).
-      boolean persisted = durable && !exclusive;
-      QueueStorage storage = store.queueDeclared(name, actual, persisted, autoDelete, args);
-      q =
-          new Queue(
+    String ownerId = exclusive ? owner.ownerId() : null;
+    if (log.replicated()) {
+      // An existing queue is compared here, as every node holds its definition; a new one is
+      // checked before it goes to the cluster's log.
+      synchronized (topology) {
+        Queue q = queues.get(actual);
+        if (q != null) {
+          checkRedeclare(
               actual,
-              name,
+              q.exclusiveOwner(),
+              q.durable(),
+              q.autoDelete(),
+              q.arguments(),
+              q.settings().type(),
               durable,
               autoDelete,
-              exclusive ? owner : null,
               args,
+              ownerId);
+          q.used();
+          return new Declared(q, false);
+        }
+        RemoteQueue r = remoteQueues.get(actual);
+        if (r != null) {
+          checkRedeclare(
+              actual,
+              r.ownerId(),
+              r.durable(),
+              r.autoDelete(),
+              r.arguments(),
+              r.settings().type(),
+              durable,
+              autoDelete,
+              args,
+              ownerId);
+          throw elsewhere(r);
+        }
+      }
+      QueueDeclaration.checkNew(resource("queue", actual), durable, exclusive, autoDelete, args);
+    }
+    boolean created =
+        1
+            == log.submit(
+                this,
+                new TopologyChange.DeclareQueue(
+                    actual, durable, autoDelete, args, ownerId, log.node()));
+    Queue q = queues.get(actual);
+    if (q == null) {
+      RemoteQueue r = remoteQueues.get(actual);
+      if (r != null) {
+        throw elsewhere(r); // declared on another node at the same moment
+      }
+      throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", actual));
+    }
+    return new Declared(q, created);
+  }
+
+  /** Applies a queue declaration; the queue is created here when this node is its home. */
+  boolean applyDeclareQueue(TopologyChange.DeclareQueue d, long incarnation) throws AmqpException {
+    String resource = resource("queue", d.name());
+    synchronized (topology) {
+      Queue q = queues.get(d.name());
+      if (q != null) {
+        if (q.incarnation() > incarnation) {
+          return false; // a declaration the log replays, superseded by the queue's own
+        }
+        // RabbitMQ compares a redeclaration with the queue before it validates anything.
+        checkRedeclare(
+            d.name(),
+            q.exclusiveOwner(),
+            q.durable(),
+            q.autoDelete(),
+            q.arguments(),
+            q.settings().type(),
+            d.durable(),
+            d.autoDelete(),
+            d.arguments(),
+            d.ownerId());
+        q.used();
+        return false;
+      }
+      RemoteQueue r = remoteQueues.get(d.name());
+      if (r != null) {
+        if (r.incarnation() > incarnation) {
+          return false;
+        }
+        checkRedeclare(
+            d.name(),
+            r.ownerId(),
+            r.durable(),
+            r.autoDelete(),
+            r.arguments(),
+            r.settings().type(),
+            d.durable(),
+            d.autoDelete(),
+            d.arguments(),
+            d.ownerId());
+        return false;
+      }
+      boolean exclusive = d.ownerId() != null;
+      QueueSettings settings =
+          QueueDeclaration.checkNew(
+              resource, d.durable(), exclusive, d.autoDelete(), d.arguments());
+      if (d.home() != null && !d.home().equals(log.node())) {
+        remoteQueues.put(
+            d.name(),
+            new RemoteQueue(
+                d.name(),
+                d.durable(),
+                d.autoDelete(),
+                d.ownerId(),
+                d.arguments(),
+                settings,
+                d.home(),
+                incarnation));
+        return true;
+      }
+      // Exclusive queues end with their connection, so they are never recovered (RabbitMQ).
+      boolean persisted = d.durable() && !exclusive;
+      QueueStorage storage =
+          store.queueDeclared(
+              name, d.name(), persisted, d.autoDelete(), d.arguments(), incarnation);
+      q =
+          new Queue(
+              d.name(),
+              name,
+              d.durable(),
+              d.autoDelete(),
+              d.ownerId(),
+              d.arguments(),
               settings,
               storage,
               queueBacklogBytes,
               this);
-      queues.put(actual, q);
-      return new Declared(q, true);
+      q.incarnation(incarnation);
+      queues.put(d.name(), q);
+      return true;
     }
+  }
+
+  private void checkRedeclare(
+      String queueName,
+      String currentOwner,
+      boolean currentDurable,
+      boolean currentAutoDelete,
+      Map<String, Object> currentArgs,
+      io.warrenmq.broker.queue.QueueType currentType,
+      boolean durable,
+      boolean autoDelete,
+      Map<String, Object> args,
+      String ownerId)
+      throws AmqpException {
+    if (!java.util.Objects.equals(currentOwner, ownerId)) {
+      throw locked(queueName);
+    }
+    QueueDeclaration.checkEquivalent(
+        resource("queue", queueName),
+        currentDurable,
+        currentAutoDelete,
+        currentArgs,
+        currentType,
+        durable,
+        autoDelete,
+        args);
   }
 
   /** A queue.declare's outcome. */
@@ -357,22 +508,56 @@ public final class VirtualHost implements Queue.Lifecycle {
    *
    * @return the number of ready messages deleted with it
    */
-  public int deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, Object owner)
+  public int deleteQueue(String queueName, boolean ifUnused, boolean ifEmpty, QueueOwner owner)
       throws AmqpException {
+    Queue q = queues.get(queueName);
+    if (q == null) {
+      RemoteQueue r = remoteQueues.get(queueName);
+      if (r == null) {
+        return 0;
+      }
+      checkExclusiveAccess(queueName, r.ownerId(), owner);
+      if (ifUnused || ifEmpty) {
+        throw elsewhere(r); // only its node knows its consumers and messages
+      }
+      log.submit(this, new TopologyChange.DeleteQueue(queueName, r.incarnation()));
+      return 0;
+    }
+    checkExclusiveAccess(queueName, q.exclusiveOwner(), owner);
+    if (ifUnused && q.consumerCount() > 0) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED, "%s in use", resource("queue", queueName));
+    }
+    if (ifEmpty && q.messageCount() > 0) {
+      throw AmqpException.of(
+          ReplyCode.PRECONDITION_FAILED, "%s not empty", resource("queue", queueName));
+    }
+    // In a cluster the leader answers, which may not hold the queue: the count is read here.
+    int ready = q.messageCount();
+    long deleted = log.submit(this, new TopologyChange.DeleteQueue(queueName, q.incarnation()));
+    return log.replicated() ? ready : (int) deleted;
+  }
+
+  /**
+   * Applies a queue deletion: of the queue the deletion was made for, and not of one declared under
+   * the same name after it (the log may replay an old deletion over a newer queue).
+   *
+   * @return the number of ready messages deleted with it here
+   */
+  int applyDeleteQueue(String queueName, long incarnation) {
     Queue q;
     synchronized (topology) {
       q = queues.get(queueName);
       if (q == null) {
+        RemoteQueue r = remoteQueues.get(queueName);
+        if (r != null && r.incarnation() == incarnation) {
+          remoteQueues.remove(queueName);
+          unlinkDestination(r);
+        }
         return 0;
       }
-      checkExclusiveAccess(q, owner);
-      if (ifUnused && q.consumerCount() > 0) {
-        throw AmqpException.of(
-            ReplyCode.PRECONDITION_FAILED, "%s in use", resource("queue", queueName));
-      }
-      if (ifEmpty && q.messageCount() > 0) {
-        throw AmqpException.of(
-            ReplyCode.PRECONDITION_FAILED, "%s not empty", resource("queue", queueName));
+      if (q.incarnation() != incarnation) {
+        return 0;
       }
       unlinkQueue(q);
     }
@@ -381,13 +566,10 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   /** Deletes a queue unconditionally: its owner left, or it lost its last consumer. */
   public void deleteQueue(Queue q) {
-    synchronized (topology) {
-      if (queues.get(q.name()) != q) {
-        return;
-      }
-      unlinkQueue(q);
+    if (queues.get(q.name()) != q) {
+      return;
     }
-    q.delete();
+    log.submitLater(this, new TopologyChange.DeleteQueue(q.name(), q.incarnation()));
   }
 
   @Override
@@ -452,10 +634,26 @@ public final class VirtualHost implements Queue.Lifecycle {
   private void unlinkQueue(Queue q) {
     queues.remove(q.name(), q);
     store.queueDeleted(name, q.name(), q.durable() && !q.exclusive());
-    Set<Binding> incoming = bindingsTo.remove(q);
+    unlinkDestination(q);
+  }
+
+  private void unlinkDestination(Destination d) {
+    Set<Binding> incoming = bindingsTo.remove(d);
     if (incoming != null) {
       for (Binding b : List.copyOf(incoming)) {
         removeBinding(b);
+      }
+    }
+  }
+
+  /**
+   * After this node restarted and caught up with its cluster: its non-durable and exclusive queues,
+   * which the log brought back, go, as RabbitMQ deletes them when their node restarts.
+   */
+  public void dropTransientQueues() {
+    for (Queue q : queues.values()) {
+      if ((!q.durable() || q.exclusive()) && q.incarnation() > 0) {
+        log.submitLater(this, new TopologyChange.DeleteQueue(q.name(), q.incarnation()));
       }
     }
   }
@@ -473,13 +671,50 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   /** queue.bind. */
   public void bindQueue(
-      String queueName, String exchangeName, String key, Map<String, Object> args, Object owner)
+      String queueName, String exchangeName, String key, Map<String, Object> args, QueueOwner owner)
+      throws AmqpException {
+    queueDestination(queueName, owner);
+    bindableExchange(exchangeName);
+    log.submit(this, new TopologyChange.BindQueue(queueName, exchangeName, key, args));
+  }
+
+  /** A queue of this node's or another's, that {@code owner} may use. */
+  private Destination queueDestination(String queueName, QueueOwner owner) throws AmqpException {
+    Queue q = queues.get(queueName);
+    if (q != null) {
+      checkExclusiveAccess(queueName, q.exclusiveOwner(), owner);
+      return q;
+    }
+    RemoteQueue r = remoteQueues.get(queueName);
+    if (r != null) {
+      checkExclusiveAccess(queueName, r.ownerId(), owner);
+      return r;
+    }
+    throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", queueName));
+  }
+
+  void applyBindQueue(String queueName, String exchangeName, String key, Map<String, Object> args)
       throws AmqpException {
     synchronized (topology) {
-      Queue q = queue(queueName, owner);
+      Destination q = queueDestination(queueName, null, true);
       Exchange x = bindableExchange(exchangeName);
       addBinding(new Binding(x, q, key, args));
     }
+  }
+
+  private Destination queueDestination(String queueName, QueueOwner owner, boolean anyOwner)
+      throws AmqpException {
+    if (!anyOwner) {
+      return queueDestination(queueName, owner);
+    }
+    Destination d = queues.get(queueName);
+    if (d == null) {
+      d = remoteQueues.get(queueName);
+    }
+    if (d == null) {
+      throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", queueName));
+    }
+    return d;
   }
 
   /**
@@ -487,16 +722,26 @@ public final class VirtualHost implements Queue.Lifecycle {
    * error (RabbitMQ 3.x).
    */
   public void unbindQueue(
-      String queueName, String exchangeName, String key, Map<String, Object> args, Object owner)
+      String queueName, String exchangeName, String key, Map<String, Object> args, QueueOwner owner)
       throws AmqpException {
     checkNotDefault(exchangeName);
+    if (queues.containsKey(queueName) || remoteQueues.containsKey(queueName)) {
+      queueDestination(queueName, owner);
+    }
+    log.submit(this, new TopologyChange.UnbindQueue(queueName, exchangeName, key, args));
+  }
+
+  void applyUnbindQueue(
+      String queueName, String exchangeName, String key, Map<String, Object> args) {
     synchronized (topology) {
-      Queue q = queues.get(queueName);
+      Destination q = queues.get(queueName);
+      if (q == null) {
+        q = remoteQueues.get(queueName);
+      }
       Exchange x = exchanges.get(exchangeName);
       if (q == null || x == null) {
         return;
       }
-      checkExclusiveAccess(q, owner);
       removeBinding(new Binding(x, q, key, args));
     }
   }
@@ -555,7 +800,7 @@ public final class VirtualHost implements Queue.Lifecycle {
     return b.source().durable()
         && (b.destination() instanceof Queue q
             ? q.durable() && !q.exclusive()
-            : ((Exchange) b.destination()).durable());
+            : b.destination() instanceof Exchange x && x.durable());
   }
 
   /** Removes a binding; an auto-delete exchange that loses its last binding goes too. */
@@ -596,11 +841,16 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   /** Brings back a durable queue at start, over the storage that kept its messages. */
   public Queue restoreQueue(
-      String queueName, boolean autoDelete, Map<String, Object> args, QueueStorage storage) {
+      String queueName,
+      boolean autoDelete,
+      Map<String, Object> args,
+      QueueStorage storage,
+      long incarnation) {
     synchronized (topology) {
       Queue q =
           new Queue(
               queueName, name, true, autoDelete, null, args, storage, queueBacklogBytes, this);
+      q.incarnation(incarnation);
       queues.put(queueName, q);
       return q;
     }
@@ -644,6 +894,13 @@ public final class VirtualHost implements Queue.Lifecycle {
       routeDefault(message, queuesOut);
     } else {
       routeThrough(x, message, queuesOut, null);
+    }
+    if (!remoteQueues.isEmpty()) {
+      for (Destination d : queuesOut.destinations()) {
+        if (d instanceof RemoteQueue r) {
+          throw elsewhere(r);
+        }
+      }
     }
   }
 
@@ -708,6 +965,13 @@ public final class VirtualHost implements Queue.Lifecycle {
       List<Destination> targets,
       Publisher publisher,
       java.util.function.Predicate<Queue> skip) {
+    for (int i = 0; i < targets.size(); i++) {
+      if (!(targets.get(i) instanceof Queue)) {
+        // Dead letters to a queue on another node are dropped until nodes forward messages.
+        targets = targets.stream().filter(d -> d instanceof Queue).toList();
+        break;
+      }
+    }
     if (targets.isEmpty()) {
       return new Published(0, false);
     }
@@ -732,17 +996,23 @@ public final class VirtualHost implements Queue.Lifecycle {
 
   /** The default exchange: the queues named by the routing keys, if there are such queues. */
   private void routeDefault(Message message, Routes out) {
-    Queue q = queues.get(message.routingKey());
+    Destination q = queueNamed(message.routingKey());
     if (q != null) {
       out.add(q);
     }
     List<String> more = message.senderSelectedKeys();
     for (int i = 0; more != null && i < more.size(); i++) {
-      q = queues.get(more.get(i));
+      q = queueNamed(more.get(i));
       if (q != null) {
         out.add(q);
       }
     }
+  }
+
+  /** The queue the default exchange routes {@code key} to, here or on another node, or null. */
+  private Destination queueNamed(String key) {
+    Queue q = queues.get(key);
+    return q != null || remoteQueues.isEmpty() ? q : remoteQueues.get(key);
   }
 
   private void routeThrough(Exchange x, Message message, Routes out, Set<Exchange> visited) {

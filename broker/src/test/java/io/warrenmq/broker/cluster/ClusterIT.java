@@ -176,26 +176,28 @@ class ClusterIT {
   }
 
   @Test
-  void exchangeToExchangeBindingsRouteOnEveryNode() throws Exception {
+  void anExchangeToExchangeBindingMadeOnOneNodeRoutesOnAnother() throws Exception {
+    Channel on1 = channel(1);
+    on1.exchangeDeclare("src", BuiltinExchangeType.FANOUT);
+    on1.exchangeDeclare("dst", BuiltinExchangeType.FANOUT);
+    on1.exchangeBind("dst", "src", "");
     Channel on0 = channel(0);
-    on0.exchangeDeclare("src", BuiltinExchangeType.FANOUT);
-    on0.exchangeDeclare("dst", BuiltinExchangeType.FANOUT);
-    on0.exchangeBind("dst", "src", "");
-    for (int i = 0; i < 3; i++) {
-      Channel c = channel(i);
-      String q = c.queueDeclare().getQueue(); // a queue of this node's own (not yet replicated)
-      c.queueBind(q, "dst", "");
-      c.basicPublish("src", "", null, ("via " + i).getBytes());
-      await(
-          "the message reached node " + i + "'s queue through the replicated binding",
-          () -> {
-            try {
-              return c.messageCount(q) == 1;
-            } catch (IOException e) {
-              return false;
-            }
-          });
-    }
+    String q = on0.queueDeclare().getQueue();
+    on0.queueBind(q, "dst", "");
+    on0.basicPublish("src", "", null, "through".getBytes());
+    await(
+        "the message reached the queue through the binding made on another node",
+        () -> {
+          try {
+            return on0.messageCount(q) == 1;
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    channel(2).exchangeUnbind("dst", "src", "");
+    on0.basicPublish("src", "", null, "not any more".getBytes());
+    Thread.sleep(200);
+    assertEquals(1, on0.messageCount(q), "the unbinding made on a third node holds here");
   }
 
   @Test
@@ -261,5 +263,133 @@ class ClusterIT {
     // Two of two members: changes go on.
     channel(1).exchangeDeclare("after-forget", BuiltinExchangeType.DIRECT);
     channel(0).exchangeDeclarePassive("after-forget");
+  }
+
+  private static int replyCode(IOException e) {
+    Object reason = ((ShutdownSignalException) e.getCause()).getReason();
+    return reason instanceof com.rabbitmq.client.AMQP.Channel.Close c
+        ? c.getReplyCode()
+        : ((com.rabbitmq.client.AMQP.Connection.Close) reason).getReplyCode();
+  }
+
+  private static String replyText(IOException e) {
+    Object reason = ((ShutdownSignalException) e.getCause()).getReason();
+    return reason instanceof com.rabbitmq.client.AMQP.Channel.Close c
+        ? c.getReplyText()
+        : ((com.rabbitmq.client.AMQP.Connection.Close) reason).getReplyText();
+  }
+
+  @Test
+  void aQueueDefinitionIsOnEveryNodeAndItsNameIsTheClustersOwn() throws Exception {
+    channel(1).queueDeclare("jobs", true, false, false, java.util.Map.of("x-max-length", 10));
+    // The same declaration elsewhere is equivalent; a different one is refused on every node.
+    for (int i = 0; i < 3; i++) {
+      int node = i;
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  channel(node)
+                      .queueDeclare(
+                          "jobs", true, false, false, java.util.Map.of("x-max-length", 11)));
+      assertEquals(406, replyCode(e));
+      assertEquals(
+          "PRECONDITION_FAILED - inequivalent arg 'x-max-length' for queue 'jobs' in vhost '/':"
+              + " received '11' but current is '10'",
+          replyText(e));
+    }
+    // An exchange on one node binds it from another; deleting it from a third removes it.
+    channel(0).exchangeDeclare("work", BuiltinExchangeType.DIRECT);
+    channel(2).queueBind("jobs", "work", "job");
+    channel(1).basicPublish("work", "job", null, "one".getBytes());
+    await(
+        "the message went through the binding made on another node",
+        () -> {
+          try {
+            return channel(1).messageCount("jobs") == 1;
+          } catch (Exception e) {
+            return false;
+          }
+        });
+    channel(1).queueDelete("jobs");
+    for (int i = 0; i < 3; i++) {
+      int node = i;
+      IOException missing =
+          assertThrows(IOException.class, () -> channel(node).queueDeclarePassive("jobs"));
+      assertEquals(404, replyCode(missing));
+    }
+    // The name is free again, on any node.
+    channel(2).queueDeclare("jobs", false, false, false, null);
+  }
+
+  @Test
+  void anExclusiveQueueBelongsToItsConnectionOnEveryNodeAndGoesWithIt() throws Exception {
+    Channel owner = channel(0);
+    String q = owner.queueDeclare("mine", false, true, false, null).getQueue();
+    for (int i = 0; i < 3; i++) {
+      int node = i;
+      IOException locked =
+          assertThrows(
+              IOException.class, () -> channel(node).queueDeclare(q, false, true, false, null));
+      assertEquals(405, replyCode(locked));
+    }
+    owner.getConnection().close();
+    for (int i = 0; i < 3; i++) {
+      int node = i;
+      await(
+          "the exclusive queue is gone from node " + node,
+          () -> {
+            try {
+              channel(node).queueDeclarePassive(q);
+              return false;
+            } catch (IOException e) {
+              return replyCode(e) == 404;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+    }
+  }
+
+  @Test
+  void aRestartKeepsADurableQueuesMessagesAndNeverReplaysAnOldDeleteOverANewerQueue()
+      throws Exception {
+    Channel c = channel(1);
+    c.queueDeclare("kept", true, false, false, null);
+    com.rabbitmq.client.AMQP.BasicProperties persistent =
+        new com.rabbitmq.client.AMQP.BasicProperties.Builder().deliveryMode(2).build();
+    c.confirmSelect();
+    c.basicPublish("", "kept", persistent, "old".getBytes());
+    c.waitForConfirmsOrDie(10_000);
+    // A second incarnation under the same name: the first one's deletion stays in the log.
+    c.queueDelete("kept");
+    c.queueDeclare("kept", true, false, false, null);
+    c.basicPublish("", "kept", persistent, "new".getBytes());
+    c.basicPublish("", "kept", persistent, "newer".getBytes());
+    c.waitForConfirmsOrDie(10_000);
+    String transientQueue = c.queueDeclare("", false, false, false, null).getQueue();
+
+    nodes[1].close();
+    nodes[1] = start(1);
+
+    Channel after = channel(1);
+    assertEquals(2, after.messageCount("kept"), "the second queue's messages, after the replay");
+    assertEquals("new", new String(after.basicGet("kept", true).getBody()));
+    // The node's non-durable queue went with its restart, on every node.
+    for (int i = 0; i < 3; i++) {
+      int node = i;
+      await(
+          "the restarted node's transient queue is gone from node " + node,
+          () -> {
+            try {
+              channel(node).queueDeclarePassive(transientQueue);
+              return false;
+            } catch (IOException e) {
+              return replyCode(e) == 404;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+    }
   }
 }

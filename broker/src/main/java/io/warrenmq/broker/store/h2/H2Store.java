@@ -264,7 +264,12 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
 
   @Override
   public QueueStorage queueDeclared(
-      String vhost, String name, boolean durable, boolean autoDelete, Map<String, Object> args) {
+      String vhost,
+      String name,
+      boolean durable,
+      boolean autoDelete,
+      Map<String, Object> args,
+      long incarnation) {
     long id = nextQueueId.getAndIncrement();
     meta.put("next-queue-id", id + 1);
     if (!durable) {
@@ -274,6 +279,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
     try {
       out.writeLong(id).writeBoolean(autoDelete);
       FieldTable.write(out, args);
+      out.writeLong(incarnation); // absent from records written before clustering: 0
       queues.put(key(vhost, name), bytes(out));
     } finally {
       out.release();
@@ -520,6 +526,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       long id = in.readLong();
       boolean autoDelete = in.readBoolean();
       Map<String, Object> args = Records.table(in);
+      long incarnation = in.readableBytes() >= Long.BYTES ? in.readLong() : 0;
       String mapName = DURABLE_QUEUE_MAP + id;
       long last = H2QueueStorage.lastArrival(mv.openMap(mapName));
       long deliveredUpTo = delivered.getOrDefault(id, -1L);
@@ -527,7 +534,7 @@ public final class H2Store implements DefinitionStore, Durability, AutoCloseable
       // message published after the restart is never mistaken for one delivered before it.
       long next = Math.max(last + 1, deliveredUpTo + 1);
       QueueStorage storage = queueStorage(mapName, id, true, args, next, deliveredUpTo, true);
-      visitor.queue(k[0], k[1], autoDelete, args, storage);
+      visitor.queue(k[0], k[1], autoDelete, args, storage, incarnation);
     }
     for (Map.Entry<String, byte[]> e : bindings.entrySet()) {
       String vhostName = e.getKey().substring(0, e.getKey().indexOf('\u0000'));
