@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.warrenmq.broker.cluster.ClusterNode;
 import io.warrenmq.broker.cluster.ClusterTopology;
+import io.warrenmq.broker.cluster.Forwarding;
 import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
@@ -130,6 +131,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
           e instanceof java.io.IOException io ? io : new java.io.IOException(e));
     }
     topology.attach(cluster);
+    Forwarding forwarding = new Forwarding(cluster, vhosts::get, memory, store::whenSynced);
+    cluster.answer(forwarding::receive);
+    vhosts.values().forEach(v -> v.forwardTo(forwarding));
     try {
       cluster.catchUp();
       vhosts.values().forEach(VirtualHost::dropTransientQueues);

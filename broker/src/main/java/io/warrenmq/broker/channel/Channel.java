@@ -169,6 +169,7 @@ public final class Channel {
         if (tx != null) {
           routes.clear();
           vhost.route(msg, routes);
+          vhost.checkTransactional(routes);
           msg.retain();
           tx.publish(msg, routes.destinations(), mandatory);
           return 0;
@@ -185,6 +186,19 @@ public final class Channel {
           }
           if (p.queues() > 0 && msg.storeId() != 0) {
             confirms.awaitSync(seq);
+          }
+          if (p.forwarded() != null) {
+            confirms.awaitForward(seq);
+            p.forwarded()
+                .whenComplete(
+                    (outcome, failure) ->
+                        confirmExecutor.execute(
+                            () ->
+                                forwarded(
+                                    seq,
+                                    failure == null
+                                        ? outcome
+                                        : io.warrenmq.broker.vhost.RemoteDelivery.Outcome.FAILED)));
           }
         }
         return seq;
@@ -297,6 +311,19 @@ public final class Channel {
         confirms.settledEarly(seq, out);
       }
       confirms.confirmable(out);
+    }
+    emit(out);
+  }
+
+  /** On the confirm executor: the queues of other nodes a publish went to have it, or not. */
+  private void forwarded(long sequence, io.warrenmq.broker.vhost.RemoteDelivery.Outcome outcome) {
+    List<Confirm> out = Confirms.newList();
+    synchronized (this) {
+      if (!open || confirms == null) {
+        return;
+      }
+      confirms.forwarded(
+          sequence, outcome == io.warrenmq.broker.vhost.RemoteDelivery.Outcome.TAKEN, out);
     }
     emit(out);
   }

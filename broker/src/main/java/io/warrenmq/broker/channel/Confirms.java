@@ -32,6 +32,9 @@ final class Confirms {
   /** Persistent publishes waiting for the disk (or for every queue to settle them), in order. */
   private final LinkedHashSet<Long> unsynced = new LinkedHashSet<>();
 
+  /** Publishes forwarded to queues of other nodes that have not answered yet. */
+  private final TreeSet<Long> forwarding = new TreeSet<>();
+
   /** Publishes a full queue refused: nacked in their turn. */
   private final TreeSet<Long> rejected = new TreeSet<>();
 
@@ -50,6 +53,33 @@ final class Confirms {
   void awaitSync(long sequence) {
     unsynced.add(sequence);
     lastPersisted = sequence;
+  }
+
+  /** Publish {@code sequence} waits for the other nodes it was forwarded to. */
+  void awaitForward(long sequence) {
+    forwarding.add(sequence);
+  }
+
+  /**
+   * The other nodes answered for publish {@code sequence}: it is confirmed in its turn, or nacked
+   * when they did not take it.
+   */
+  void forwarded(long sequence, boolean taken, List<Confirm> out) {
+    if (!forwarding.remove(sequence)) {
+      return;
+    }
+    if (!taken) {
+      rejected.add(sequence);
+    }
+    if (unsynced.contains(sequence) || rejected.contains(sequence)) {
+      confirmable(out);
+      return;
+    }
+    confirmable(out);
+    if (sequence > ackedUpTo) {
+      out.add(new Confirm(sequence, false, true));
+      ackedAhead.add(sequence);
+    }
   }
 
   /** Publish {@code sequence} was refused by a full queue. */
@@ -73,6 +103,9 @@ final class Confirms {
   void settledEarly(long sequence, List<Confirm> out) {
     if (!unsynced.remove(sequence) || rejected.contains(sequence)) {
       return;
+    }
+    if (forwarding.contains(sequence)) {
+      return; // confirmed when the other nodes answer
     }
     confirmable(out); // the contiguous prefix, with one multiple ack
     if (sequence > ackedUpTo) {
@@ -105,6 +138,9 @@ final class Confirms {
   void confirmable(List<Confirm> out) {
     while (true) {
       long firstUnsynced = unsynced.isEmpty() ? Long.MAX_VALUE : unsynced.iterator().next();
+      if (!forwarding.isEmpty()) {
+        firstUnsynced = Math.min(firstUnsynced, forwarding.first());
+      }
       long firstRejected = rejected.isEmpty() ? Long.MAX_VALUE : rejected.first();
       long upTo = Math.min(Math.min(firstUnsynced, firstRejected) - 1, published);
       ackUpTo(upTo, out);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,6 +37,8 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -134,6 +137,8 @@ public final class ClusterNode implements AutoCloseable {
     RaftServerConfigKeys.setStorageDir(properties, List.of(storage.toFile()));
     // A stopped node's log stays until it is restarted: without snapshots the log is the state.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, false);
+    // Forwarded batches carry whole messages: room for the largest AMQP body and its headers.
+    GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf("256MB"));
 
     MetadataStateMachine metadata = new MetadataStateMachine(applier);
     RaftServer.Builder builder =
@@ -284,6 +289,36 @@ public final class ClusterNode implements AutoCloseable {
       throw new TimeoutException("this node did not apply the change in time");
     }
     return reply.getMessage().getContent().toByteArray();
+  }
+
+  /**
+   * Sends {@code request} to node {@code node} directly, outside the log, and returns its answer:
+   * how nodes hand each other messages.
+   */
+  public CompletableFuture<byte[]> ask(String node, byte[] request) {
+    try {
+      return client()
+          .async()
+          .sendStaleRead(
+              Message.valueOf(UnsafeByteOperations.unsafeWrap(request)),
+              0,
+              RaftPeerId.valueOf(node))
+          .thenApply(
+              reply -> {
+                if (!reply.isSuccess()) {
+                  throw new java.util.concurrent.CompletionException(reply.getException());
+                }
+                return reply.getMessage().getContent().toByteArray();
+              });
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Answers what other nodes {@link #ask} this one. */
+  public void answer(
+      java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<byte[]>> handler) {
+    metadata.answerRequests(handler);
   }
 
   private static TimeoutException timeout(Throwable cause) {

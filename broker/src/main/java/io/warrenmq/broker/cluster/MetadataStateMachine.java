@@ -31,6 +31,8 @@ final class MetadataStateMachine extends BaseStateMachine {
 
   private final Applier applier;
   private final Object progress = new Object();
+  private volatile java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<byte[]>>
+      requests;
 
   MetadataStateMachine(Applier applier) {
     this.applier = applier;
@@ -49,6 +51,25 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
     applied(entry.getTerm(), entry.getIndex());
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
+  }
+
+  /**
+   * Answers what another node asks of this one directly (not through the log): forwarded messages.
+   */
+  void answerRequests(
+      java.util.function.Function<java.nio.ByteBuffer, CompletableFuture<byte[]>> handler) {
+    this.requests = handler;
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    var handler = requests;
+    if (handler == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("not ready for requests"));
+    }
+    return handler
+        .apply(request.getContent().asReadOnlyByteBuffer())
+        .thenApply(answer -> Message.valueOf(ByteString.copyFrom(answer)));
   }
 
   @Override

@@ -26,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -49,6 +50,7 @@ public final class VirtualHost implements Queue.Lifecycle {
   private final long queueBacklogBytes;
   private final DefinitionStore store;
   private final TopologyLog log;
+  private volatile RemoteDelivery remote;
   private final Object topology = new Object();
   private final Map<String, Exchange> exchanges = new ConcurrentHashMap<>();
   private final Map<String, Queue> queues = new ConcurrentHashMap<>();
@@ -895,10 +897,21 @@ public final class VirtualHost implements Queue.Lifecycle {
     } else {
       routeThrough(x, message, queuesOut, null);
     }
+  }
+
+  /**
+   * A transaction holds its publishes until commit: one routed to a queue of another node is
+   * refused, as nodes do not forward transactions yet.
+   */
+  public void checkTransactional(Routes routes) throws AmqpException {
     if (!remoteQueues.isEmpty()) {
-      for (Destination d : queuesOut.destinations()) {
+      for (Destination d : routes.destinations()) {
         if (d instanceof RemoteQueue r) {
-          throw elsewhere(r);
+          throw AmqpException.of(
+              ReplyCode.NOT_IMPLEMENTED,
+              "%s is on node %s: transactions across the nodes of a cluster are not supported yet",
+              resource("queue", r.name()),
+              r.home());
         }
       }
     }
@@ -927,8 +940,20 @@ public final class VirtualHost implements Queue.Lifecycle {
     return x;
   }
 
-  /** What one publish did: how many queues took the message, and whether a full one refused it. */
-  public record Published(int queues, boolean rejected) {}
+  /**
+   * What one publish did: how many queues took the message, whether a full one refused it, and,
+   * when it went to queues of other nodes, what they will say (else null).
+   */
+  public record Published(
+      int queues, boolean rejected, CompletableFuture<RemoteDelivery.Outcome> forwarded) {
+
+    static final Published NONE = new Published(0, false, null);
+  }
+
+  /** Where messages for queues of other nodes go; set when this node is in a cluster. */
+  public void forwardTo(RemoteDelivery remote) {
+    this.remote = remote;
+  }
 
   /**
    * basic.publish's core: routes {@code message} and enqueues it on every queue it reaches.
@@ -951,7 +976,9 @@ public final class VirtualHost implements Queue.Lifecycle {
   public Published deliver(Message message, List<Destination> routed, Publisher publisher) {
     List<Destination> targets = new ArrayList<>(routed.size());
     for (Destination d : routed) {
-      Queue q = (Queue) d;
+      if (!(d instanceof Queue q)) {
+        continue; // refused at publish: checkTransactional
+      }
       Queue current = q.deleted() ? queues.get(q.name()) : q;
       if (current != null) {
         targets.add(current);
@@ -960,20 +987,21 @@ public final class VirtualHost implements Queue.Lifecycle {
     return enqueue(message, targets, publisher, null);
   }
 
-  private static Published enqueue(
+  private Published enqueue(
       Message message,
       List<Destination> targets,
       Publisher publisher,
       java.util.function.Predicate<Queue> skip) {
+    CompletableFuture<RemoteDelivery.Outcome> forwarded = null;
     for (int i = 0; i < targets.size(); i++) {
-      if (!(targets.get(i) instanceof Queue)) {
-        // Dead letters to a queue on another node are dropped until nodes forward messages.
+      if (targets.get(i) instanceof RemoteQueue) {
+        forwarded = forward(message, targets);
         targets = targets.stream().filter(d -> d instanceof Queue).toList();
         break;
       }
     }
     if (targets.isEmpty()) {
-      return new Published(0, false);
+      return forwarded == null ? Published.NONE : new Published(1, false, forwarded);
     }
     publisher.routed(message, targets.size());
     // Only a publisher that can pause waits for a backlog to drain.
@@ -991,7 +1019,48 @@ public final class VirtualHost implements Queue.Lifecycle {
         rejected = true;
       }
     }
-    return new Published(targets.size(), rejected);
+    return new Published(targets.size(), rejected, forwarded);
+  }
+
+  /** Forwards a message to its queues on other nodes: one forward per node, all in one outcome. */
+  private CompletableFuture<RemoteDelivery.Outcome> forward(
+      Message message, List<Destination> targets) {
+    Map<String, List<String>> byNode = new java.util.LinkedHashMap<>();
+    for (Destination d : targets) {
+      if (d instanceof RemoteQueue r) {
+        byNode.computeIfAbsent(r.home(), n -> new ArrayList<>(2)).add(r.name());
+      }
+    }
+    RemoteDelivery via = remote;
+    if (via == null) {
+      return CompletableFuture.completedFuture(RemoteDelivery.Outcome.FAILED);
+    }
+    CompletableFuture<RemoteDelivery.Outcome> all = null;
+    for (Map.Entry<String, List<String>> e : byNode.entrySet()) {
+      CompletableFuture<RemoteDelivery.Outcome> one =
+          via.forward(e.getKey(), name, e.getValue(), message);
+      all = all == null ? one : all.thenCombine(one, VirtualHost::worse);
+    }
+    return all;
+  }
+
+  private static RemoteDelivery.Outcome worse(RemoteDelivery.Outcome a, RemoteDelivery.Outcome b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /**
+   * Takes a message another node forwarded to queues of this one (those that exist still; a queue
+   * deleted meanwhile drops it, as a publish to it would have).
+   */
+  public Published acceptForwarded(Message message, List<String> queueNames) {
+    List<Destination> targets = new ArrayList<>(queueNames.size());
+    for (String n : queueNames) {
+      Queue q = queues.get(n);
+      if (q != null) {
+        targets.add(q);
+      }
+    }
+    return enqueue(message, targets, Publisher.NONE, null);
   }
 
   /** The default exchange: the queues named by the routing keys, if there are such queues. */

@@ -392,4 +392,70 @@ class ClusterIT {
           });
     }
   }
+
+  @Test
+  void publishesToAQueueOnAnotherNodeAreForwardedInOrderAndConfirmedOnceItHasThem()
+      throws Exception {
+    Channel home = channel(1);
+    home.queueDeclare("orders", true, false, false, null);
+    channel(2).exchangeDeclare("shop", BuiltinExchangeType.DIRECT);
+    channel(2).queueBind("orders", "shop", "new");
+    Channel publisher = channel(0);
+    publisher.confirmSelect();
+    com.rabbitmq.client.AMQP.BasicProperties persistent =
+        new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+            .deliveryMode(2)
+            .contentType("text/plain")
+            .headers(java.util.Map.of("n", 1))
+            .build();
+    int total = 2_000;
+    for (int i = 0; i < total; i++) {
+      // half through the default exchange, half through an exchange
+      if (i % 2 == 0) {
+        publisher.basicPublish("", "orders", persistent, ("order " + i).getBytes());
+      } else {
+        publisher.basicPublish("shop", "new", persistent, ("order " + i).getBytes());
+      }
+    }
+    publisher.waitForConfirmsOrDie(30_000);
+    assertEquals(total, home.messageCount("orders"));
+    for (int i = 0; i < total; i++) {
+      com.rabbitmq.client.GetResponse r = home.basicGet("orders", true);
+      assertEquals("order " + i, new String(r.getBody()), "in the order they were published");
+      assertEquals("text/plain", r.getProps().getContentType());
+      assertEquals(2, r.getProps().getDeliveryMode());
+      assertEquals(1, r.getProps().getHeaders().get("n"));
+    }
+    // Persistent messages in a durable queue were on the other node's disk when confirmed.
+    publisher.basicPublish("", "orders", persistent, "kept".getBytes());
+    publisher.waitForConfirmsOrDie(10_000);
+    nodes[1].close();
+    nodes[1] = start(1);
+    assertEquals("kept", new String(channel(1).basicGet("orders", true).getBody()));
+  }
+
+  @Test
+  void aForwardedPublishAFullQueueRefusesIsNackedAndOneToAStoppedNodeToo() throws Exception {
+    channel(1)
+        .queueDeclare(
+            "bounded",
+            false,
+            false,
+            false,
+            java.util.Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
+    Channel publisher = channel(0);
+    publisher.confirmSelect();
+    publisher.basicPublish("", "bounded", null, "fits".getBytes());
+    assertTrue(publisher.waitForConfirms(10_000), "the first fits");
+    publisher.basicPublish("", "bounded", null, "does not".getBytes());
+    assertTrue(!publisher.waitForConfirms(10_000), "the second is nacked");
+
+    channel(1).queueDeclare("far", true, false, false, null);
+    nodes[1].close();
+    nodes[1] = null;
+    Channel again = channel(0);
+    again.confirmSelect();
+    again.basicPublish("", "far", null, "nobody home".getBytes());
+    assertTrue(!again.waitForConfirms(30_000), "a node that is down cannot take it: nacked");
+  }
 }

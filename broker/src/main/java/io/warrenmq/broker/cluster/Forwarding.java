@@ -1,0 +1,181 @@
+package io.warrenmq.broker.cluster;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.warrenmq.broker.message.MemoryAccount;
+import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.protocol.Wire;
+import io.warrenmq.broker.store.SyncListener;
+import io.warrenmq.broker.vhost.RemoteDelivery;
+import io.warrenmq.broker.vhost.VirtualHost;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Messages for queues of other nodes, over the cluster port: each node has one link to every other
+ * node, which sends what it is given in batches, one batch at a time, so a node receives what
+ * another forwarded in the order it was forwarded. The receiving node enqueues each message on the
+ * queues named and answers once it holds them (a persistent message in a durable queue: once it is
+ * on disk), which is when the publisher's confirm goes out.
+ *
+ * <p>A batch: per message, the vhost, the queue names, exchange and routing key (short strings),
+ * then the encoded content-header properties and the body (each a long length and its octets). The
+ * answer: one {@link RemoteDelivery.Outcome} ordinal per message.
+ */
+public final class Forwarding implements RemoteDelivery {
+
+  /** A batch closes at this size (a larger message travels alone). */
+  private static final int BATCH_BYTES = 1 << 20;
+
+  private final ClusterNode cluster;
+  private final Function<String, VirtualHost> vhosts;
+  private final MemoryAccount memory;
+  private final Consumer<SyncListener> whenSynced;
+  private final Map<String, Link> links = new ConcurrentHashMap<>();
+
+  /**
+   * @param whenSynced calls back once everything the store holds now is on disk (or cannot be)
+   */
+  public Forwarding(
+      ClusterNode cluster,
+      Function<String, VirtualHost> vhosts,
+      MemoryAccount memory,
+      Consumer<SyncListener> whenSynced) {
+    this.cluster = cluster;
+    this.vhosts = vhosts;
+    this.memory = memory;
+    this.whenSynced = whenSynced;
+  }
+
+  @Override
+  public CompletableFuture<Outcome> forward(
+      String node, String vhost, List<String> queueNames, Message message) {
+    return links.computeIfAbsent(node, Link::new).add(vhost, queueNames, message);
+  }
+
+  /** The link to one node: a batch being filled, and at most one on its way. */
+  private final class Link {
+    private final String node;
+    private ByteBuf filling = Unpooled.buffer(256);
+    private List<CompletableFuture<Outcome>> waiting = new ArrayList<>();
+    private boolean sending;
+
+    Link(String node) {
+      this.node = node;
+    }
+
+    synchronized CompletableFuture<Outcome> add(
+        String vhost, List<String> queueNames, Message message) {
+      Wire.writeShortString(filling, vhost);
+      filling.writeByte(queueNames.size());
+      for (String q : queueNames) {
+        Wire.writeShortString(filling, q);
+      }
+      Wire.writeShortString(filling, message.exchange());
+      Wire.writeShortString(filling, message.routingKey());
+      ByteBuf properties = message.encodedProperties();
+      filling.writeInt(properties.readableBytes());
+      filling.writeBytes(properties, properties.readerIndex(), properties.readableBytes());
+      ByteBuf body = message.body();
+      filling.writeInt(body.readableBytes());
+      filling.writeBytes(body, body.readerIndex(), body.readableBytes());
+      CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+      waiting.add(outcome);
+      if (!sending) {
+        send();
+      }
+      return outcome;
+    }
+
+    /** Under the monitor: sends the batch filled so far. */
+    private void send() {
+      ByteBuf batch = filling;
+      List<CompletableFuture<Outcome>> answers = waiting;
+      filling = Unpooled.buffer(256);
+      waiting = new ArrayList<>();
+      sending = true;
+      byte[] bytes = new byte[batch.readableBytes()];
+      batch.readBytes(bytes);
+      cluster
+          .ask(node, bytes)
+          .whenComplete(
+              (reply, failure) -> {
+                for (int i = 0; i < answers.size(); i++) {
+                  answers
+                      .get(i)
+                      .complete(
+                          failure != null || reply == null || i >= reply.length
+                              ? Outcome.FAILED
+                              : Outcome.values()[reply[i]]);
+                }
+                synchronized (this) {
+                  sending = false;
+                  if (!waiting.isEmpty()) {
+                    send();
+                  }
+                }
+              });
+    }
+  }
+
+  /** Takes a batch another node forwarded: enqueues each message, then answers. */
+  public CompletableFuture<byte[]> receive(ByteBuffer request) {
+    ByteBuf in = Unpooled.wrappedBuffer(request);
+    List<Byte> outcomes = new ArrayList<>();
+    boolean stored = false;
+    while (in.isReadable()) {
+      String vhostName = Wire.readShortString(in);
+      int count = in.readUnsignedByte();
+      List<String> queueNames = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        queueNames.add(Wire.readShortString(in));
+      }
+      String exchange = Wire.readShortString(in);
+      String routingKey = Wire.readShortString(in);
+      ByteBuf properties = in.readSlice(in.readInt());
+      ByteBuf body = in.readSlice(in.readInt());
+      VirtualHost vhost = vhosts.apply(vhostName);
+      if (vhost == null) {
+        outcomes.add((byte) Outcome.FAILED.ordinal());
+        continue;
+      }
+      // The request's memory belongs to the transport: the message gets its own copy.
+      Message message =
+          Message.fromWire(
+              exchange,
+              routingKey,
+              Unpooled.copiedBuffer(properties),
+              Unpooled.copiedBuffer(body),
+              memory);
+      try {
+        VirtualHost.Published p = vhost.acceptForwarded(message, queueNames);
+        stored |= message.storeId() != 0;
+        outcomes.add((byte) (p.rejected() ? Outcome.REJECTED : Outcome.TAKEN).ordinal());
+      } finally {
+        message.release();
+      }
+    }
+    byte[] answer = new byte[outcomes.size()];
+    for (int i = 0; i < answer.length; i++) {
+      answer[i] = outcomes.get(i);
+    }
+    if (!stored) {
+      return CompletableFuture.completedFuture(answer);
+    }
+    CompletableFuture<byte[]> onDisk = new CompletableFuture<>();
+    whenSynced.accept(
+        failure -> {
+          if (failure != null) {
+            java.util.Arrays.fill(answer, (byte) Outcome.FAILED.ordinal());
+          }
+          onDisk.complete(answer);
+        });
+    return onDisk;
+  }
+}

@@ -1,0 +1,27 @@
+package io.warrenmq.broker.vhost;
+
+import io.warrenmq.broker.message.Message;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** Hands messages to queues that live on other nodes of the cluster. */
+public interface RemoteDelivery {
+
+  /** What the other node did with a forwarded message. */
+  enum Outcome {
+    /** Its queues hold it (a persistent message in a durable queue: on disk). */
+    TAKEN,
+    /** A full queue refused it ({@code x-overflow=reject-publish}). */
+    REJECTED,
+    /** It did not get there, or the node could not keep it. */
+    FAILED
+  }
+
+  /**
+   * Forwards {@code message} to the queues {@code queueNames} of virtual host {@code vhost} on node
+   * {@code node}, in order with what this node forwarded there before. The message is copied before
+   * this returns.
+   */
+  CompletableFuture<Outcome> forward(
+      String node, String vhost, List<String> queueNames, Message message);
+}
