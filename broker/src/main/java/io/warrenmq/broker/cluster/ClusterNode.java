@@ -38,6 +38,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
@@ -65,7 +66,16 @@ public final class ClusterNode implements AutoCloseable {
           quieter("org.apache.ratis", Level.WARNING),
           quieter("org.apache.ratis.server.leader", Level.SEVERE),
           quieter("org.apache.ratis.server.impl", Level.SEVERE),
-          quieter("org.apache.ratis.grpc.server", Level.SEVERE));
+          quieter("org.apache.ratis.grpc.server", Level.SEVERE),
+          // A client's failed attempts (a node down, a leader moving) are retried, and what
+          // finally fails reaches the caller as this broker's own error.
+          quieter("org.apache.ratis.client", Level.OFF));
+
+  static {
+    // Ratis ends the JVM when, say, its port cannot be bound: inside an application server that
+    // would take every application down. Its failures become exceptions instead.
+    ExitUtils.disableSystemExit();
+  }
 
   private static Logger quieter(String name, Level level) {
     Logger logger = Logger.getLogger(name);

@@ -82,6 +82,21 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   private static final int BLOCKED_BY_BACKLOG = 2;
   private static final int BLOCKED_BY_WRITES = 4;
 
+  /** Reading waits while a definition change waits for the cluster. */
+  private static final int BLOCKED_BY_CLUSTER = 8;
+
+  /** Where definition changes wait for the cluster, off the event loops. */
+  private static final java.util.concurrent.ExecutorService CLUSTER_CHANGES =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "warren-cluster-change");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private final java.util.ArrayDeque<Frame> held = new java.util.ArrayDeque<>();
+  private boolean waitingForCluster;
+
   /**
    * Octets waiting to be written to a client beyond which its socket is no longer read. Not reading
    * as soon as the socket stops being writable would deadlock the many clients that read and write
@@ -160,11 +175,95 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     Frame frame = (Frame) msg;
+    if (waitingForCluster) {
+      held.add(frame); // after the cluster has answered, in order
+      setBlocker(BLOCKED_BY_CLUSTER, true);
+      return;
+    }
+    if (state == State.OPEN && vhost != null && vhost.replicated() && changesDefinitions(frame)) {
+      handleOffLoop(frame);
+      return;
+    }
+    process(frame);
+  }
+
+  /**
+   * In a cluster, a method that changes definitions waits for a majority of the nodes: it runs on a
+   * thread of its own while the connection's later frames wait, so that the event loop, which
+   * serves other connections and this one's deliveries and heartbeats, never waits with it.
+   */
+  private void handleOffLoop(Frame frame) {
+    waitingForCluster = true;
+    CLUSTER_CHANGES.execute(
+        () -> {
+          Exception failure = null;
+          try {
+            handleFrame(frame);
+          } catch (Exception e) {
+            failure = e;
+          }
+          Exception f = failure;
+          ctx.executor()
+              .execute(
+                  () -> {
+                    try {
+                      if (f != null && state != State.CLOSED) {
+                        failed(frame, f);
+                      }
+                    } finally {
+                      frame.release();
+                    }
+                    waitingForCluster = false;
+                    if (state == State.CLOSED) {
+                      // Closed while the change waited: an exclusive queue it declared goes too.
+                      exclusiveQueues.deleteAll(vhost);
+                      return;
+                    }
+                    ctx.flush();
+                    while (!waitingForCluster && !held.isEmpty()) {
+                      channelRead(ctx, held.poll());
+                    }
+                    if (!waitingForCluster) {
+                      setBlocker(BLOCKED_BY_CLUSTER, false);
+                      channelReadComplete(ctx);
+                    }
+                  });
+        });
+  }
+
+  /** exchange.declare/delete/bind/unbind, queue.declare/bind/unbind/delete. */
+  private static boolean changesDefinitions(Frame frame) {
+    if (frame.type() != Frame.METHOD || frame.channel() == 0) {
+      return false;
+    }
+    ByteBuf p = frame.payload();
+    if (p.readableBytes() < 4) {
+      return false;
+    }
+    int classId = p.getUnsignedShort(p.readerIndex());
+    int methodId = p.getUnsignedShort(p.readerIndex() + 2);
+    return (classId == 40 && (methodId == 10 || methodId == 20 || methodId == 30 || methodId == 40))
+        || (classId == 50
+            && (methodId == 10 || methodId == 20 || methodId == 40 || methodId == 50));
+  }
+
+  private void process(Frame frame) {
     try {
       if (state == State.CLOSED) {
         return;
       }
       handleFrame(frame);
+    } catch (Exception e) {
+      failed(frame, e);
+    } finally {
+      frame.release();
+    }
+  }
+
+  /** What a frame's handling threw: the connection or channel closes as its error says. */
+  private void failed(Frame frame, Exception failure) {
+    try {
+      throw failure;
     } catch (AmqpException e) {
       closeWithError(e);
     } catch (UnknownMethodException e) {
@@ -186,8 +285,10 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
           ReplyCode.FRAME_ERROR,
           p.getUnsignedShort(0),
           p.getUnsignedShort(2));
-    } finally {
-      frame.release();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -253,6 +354,9 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    for (Frame f = held.poll(); f != null; f = held.poll()) {
+      f.release();
+    }
     if (handshakeTimeout != null) {
       handshakeTimeout.cancel(false);
     }

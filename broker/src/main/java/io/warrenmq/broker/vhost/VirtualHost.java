@@ -104,6 +104,11 @@ public final class VirtualHost implements Queue.Lifecycle {
     return name;
   }
 
+  /** Whether this virtual host's definitions are a cluster's (changes wait for a majority). */
+  public boolean replicated() {
+    return log.replicated();
+  }
+
   // ---------------------------------------------------------------- exchanges
 
   /** Whether {@code type} names an exchange type this broker has. */

@@ -12,7 +12,6 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.warrenmq.broker.Broker;
 import io.warrenmq.broker.BrokerConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,10 +42,10 @@ class ClusterIT {
   void startThreeNodes() throws Exception {
     for (int i = 0; i < 3; i++) {
       dirs.add(Files.createTempDirectory("warren-cluster-" + i));
-      clusterPorts[i] = freePort();
     }
     for (int i = 0; i < 3; i++) {
-      nodes[i] = start(i);
+      nodes[i] = start(i); // on a free cluster port, kept for its restarts
+      clusterPorts[i] = nodes[i].cluster().port();
     }
   }
 
@@ -66,12 +65,6 @@ class ClusterIT {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 
@@ -222,16 +215,35 @@ class ClusterIT {
   }
 
   @Test
-  void aMinorityRefusesChangesWithRabbitMqsAnswer() throws Exception {
+  void aMinorityRefusesChangesWithRabbitMqsAnswerAndServesEveryOtherConnectionMeanwhile()
+      throws Exception {
     Channel survivor = channel(2);
+    List<Channel> others = new ArrayList<>();
+    for (int i = 0; i < 4 * Runtime.getRuntime().availableProcessors(); i++) {
+      others.add(channel(2)); // some share the waiting connection's event loop
+    }
     nodes[0].close();
     nodes[0] = null;
     nodes[1].close();
     nodes[1] = null;
-    IOException e =
-        assertThrows(
-            IOException.class,
-            () -> survivor.exchangeDeclare("lonely", BuiltinExchangeType.DIRECT));
+    java.util.concurrent.CompletableFuture<IOException> declare =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                survivor.exchangeDeclare("lonely", BuiltinExchangeType.DIRECT);
+                return null;
+              } catch (IOException e) {
+                return e;
+              }
+            });
+    Thread.sleep(200); // the declare is waiting for a majority
+    for (Channel c : others) {
+      c.basicQos(10); // answered by the node alone
+      String q = c.queueDeclarePassive("amq.rabbitmq.reply-to").getQueue();
+      assertEquals("amq.rabbitmq.reply-to", q);
+    }
+    assertTrue(!declare.isDone(), "the others were served while the declare waited");
+    IOException e = declare.get(30, TimeUnit.SECONDS);
     com.rabbitmq.client.AMQP.Connection.Close close =
         (com.rabbitmq.client.AMQP.Connection.Close)
             ((ShutdownSignalException) e.getCause()).getReason();
