@@ -258,6 +258,11 @@ public final class ClusterNode implements AutoCloseable {
     return server.getDivision(METADATA).getRaftConf().getCurrentPeers();
   }
 
+  /** How long a change or a question waits for the cluster. */
+  public long timeoutMillis() {
+    return settings.timeoutMillis();
+  }
+
   /** This node's name. */
   public String name() {
     return settings.node();

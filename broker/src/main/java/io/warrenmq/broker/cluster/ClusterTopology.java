@@ -77,6 +77,11 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
   }
 
   @Override
+  public long timeoutMillis() {
+    return node.timeoutMillis();
+  }
+
+  @Override
   public void submitLater(VirtualHost vhost, TopologyChange change) {
     later.execute(
         () -> {

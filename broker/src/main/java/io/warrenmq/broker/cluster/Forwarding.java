@@ -24,14 +24,15 @@ import java.util.function.Function;
  * queues named and answers once it holds them (a persistent message in a durable queue: once it is
  * on disk), which is when the publisher's confirm goes out.
  *
- * <p>A batch: per message, the vhost, the queue names, exchange and routing key (short strings),
- * then the encoded content-header properties and the body (each a long length and its octets). The
- * answer: one {@link RemoteDelivery.Outcome} ordinal per message.
+ * <p>A request starts with its kind: {@link #MESSAGES} or {@link #COUNTS}. A batch of messages: per
+ * message, the vhost, the queue names, exchange and routing key (short strings), then the encoded
+ * content-header properties and the body (each a long length and its octets). The answer: one
+ * {@link RemoteDelivery.Outcome} ordinal per message.
  */
 public final class Forwarding implements RemoteDelivery {
 
-  /** A batch closes at this size (a larger message travels alone). */
-  private static final int BATCH_BYTES = 1 << 20;
+  private static final byte MESSAGES = 1;
+  private static final byte COUNTS = 2;
 
   private final ClusterNode cluster;
   private final Function<String, VirtualHost> vhosts;
@@ -59,10 +60,27 @@ public final class Forwarding implements RemoteDelivery {
     return links.computeIfAbsent(node, Link::new).add(vhost, queueNames, message);
   }
 
+  @Override
+  public CompletableFuture<int[]> counts(String node, String vhost, String queue) {
+    ByteBuf out = Unpooled.buffer(64);
+    out.writeByte(COUNTS);
+    Wire.writeShortString(out, vhost);
+    Wire.writeShortString(out, queue);
+    byte[] request = new byte[out.readableBytes()];
+    out.readBytes(request);
+    return cluster
+        .ask(node, request)
+        .thenApply(
+            answer -> {
+              ByteBuf in = Unpooled.wrappedBuffer(answer);
+              return in.readableBytes() < 8 ? new int[0] : new int[] {in.readInt(), in.readInt()};
+            });
+  }
+
   /** The link to one node: a batch being filled, and at most one on its way. */
   private final class Link {
     private final String node;
-    private ByteBuf filling = Unpooled.buffer(256);
+    private ByteBuf filling = newBatch();
     private List<CompletableFuture<Outcome>> waiting = new ArrayList<>();
     private boolean sending;
 
@@ -97,7 +115,7 @@ public final class Forwarding implements RemoteDelivery {
     private void send() {
       ByteBuf batch = filling;
       List<CompletableFuture<Outcome>> answers = waiting;
-      filling = Unpooled.buffer(256);
+      filling = newBatch();
       waiting = new ArrayList<>();
       sending = true;
       byte[] bytes = new byte[batch.readableBytes()];
@@ -124,9 +142,30 @@ public final class Forwarding implements RemoteDelivery {
     }
   }
 
-  /** Takes a batch another node forwarded: enqueues each message, then answers. */
+  private static ByteBuf newBatch() {
+    return Unpooled.buffer(256).writeByte(MESSAGES);
+  }
+
+  /** Answers what another node asks of this one. */
   public CompletableFuture<byte[]> receive(ByteBuffer request) {
     ByteBuf in = Unpooled.wrappedBuffer(request);
+    byte kind = in.readByte();
+    if (kind == COUNTS) {
+      VirtualHost vhost = vhosts.apply(Wire.readShortString(in));
+      int[] counts = vhost == null ? new int[0] : vhost.localCounts(Wire.readShortString(in));
+      ByteBuf out = Unpooled.buffer(8);
+      for (int c : counts) {
+        out.writeInt(c);
+      }
+      byte[] answer = new byte[out.readableBytes()];
+      out.readBytes(answer);
+      return CompletableFuture.completedFuture(answer);
+    }
+    return receiveMessages(in);
+  }
+
+  /** Takes a batch another node forwarded: enqueues each message, then answers. */
+  private CompletableFuture<byte[]> receiveMessages(ByteBuf in) {
     List<Byte> outcomes = new ArrayList<>();
     boolean stored = false;
     while (in.isReadable()) {

@@ -11,7 +11,6 @@ import io.warrenmq.broker.protocol.AmqpMethod;
 import io.warrenmq.broker.protocol.AmqpMethod.*;
 import io.warrenmq.broker.protocol.ChannelMethodHandler;
 import io.warrenmq.broker.protocol.ReplyCode;
-import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.broker.transport.Frame;
 import io.warrenmq.broker.transport.Frames;
@@ -250,22 +249,20 @@ final class AmqpChannel implements ChannelMethodHandler, DeliverySink {
 
   @Override
   public void queueDeclare(QueueDeclare m) throws AmqpException {
-    Queue q;
+    VirtualHost.Declared d;
     if (m.passive()) {
       if (m.queue().equals(VirtualHost.REPLY_TO)) {
         connection.send(number, new QueueDeclareOk(VirtualHost.REPLY_TO, 0, 0));
         return;
       }
-      q = vhost().queue(queueName(m.queue()), connection);
-      q.used(); // a passive declare renews an x-expires lease, as in RabbitMQ
+      // a passive declare renews an x-expires lease, as in RabbitMQ
+      d = vhost().declarePassive(queueName(m.queue()), connection);
     } else {
-      q =
-          core.declareQueue(m.queue(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments())
-              .queue();
+      d = core.declareQueue(m.queue(), m.durable(), m.exclusive(), m.autoDelete(), m.arguments());
     }
-    lastQueue = q.name();
+    lastQueue = d.name();
     if (!m.nowait()) {
-      connection.send(number, new QueueDeclareOk(q.name(), q.messageCount(), q.consumerCount()));
+      connection.send(number, new QueueDeclareOk(d.name(), d.messageCount(), d.consumerCount()));
     }
   }
 

@@ -24,4 +24,11 @@ public interface RemoteDelivery {
    */
   CompletableFuture<Outcome> forward(
       String node, String vhost, List<String> queueNames, Message message);
+
+  /**
+   * Asks node {@code node} for a queue's message and consumer counts (renewing its {@code
+   * x-expires} lease, as a passive declare does): {messages, consumers}, or an empty array when it
+   * has no such queue.
+   */
+  CompletableFuture<int[]> counts(String node, String vhost, String queue);
 }

@@ -56,4 +56,9 @@ public interface TopologyLog {
 
   /** This node's name in its cluster, or null on a broker of its own. */
   String node();
+
+  /** How long a question to another node may wait for its answer. */
+  default long timeoutMillis() {
+    return 30_000;
+  }
 }

@@ -361,7 +361,7 @@ public final class VirtualHost implements Queue.Lifecycle {
               args,
               ownerId);
           q.used();
-          return new Declared(q, false);
+          return Declared.of(q, false);
         }
         RemoteQueue r = remoteQueues.get(actual);
         if (r != null) {
@@ -376,7 +376,9 @@ public final class VirtualHost implements Queue.Lifecycle {
               autoDelete,
               args,
               ownerId);
-          throw elsewhere(r);
+        }
+        if (r != null) {
+          return remoteCounts(r);
         }
       }
       QueueDeclaration.checkNew(resource("queue", actual), durable, exclusive, autoDelete, args);
@@ -391,11 +393,11 @@ public final class VirtualHost implements Queue.Lifecycle {
     if (q == null) {
       RemoteQueue r = remoteQueues.get(actual);
       if (r != null) {
-        throw elsewhere(r); // declared on another node at the same moment
+        return remoteCounts(r); // declared on another node at the same moment
       }
       throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", actual));
     }
-    return new Declared(q, created);
+    return Declared.of(q, created);
   }
 
   /** Applies a queue declaration; the queue is created here when this node is its home. */
@@ -507,8 +509,75 @@ public final class VirtualHost implements Queue.Lifecycle {
         args);
   }
 
-  /** A queue.declare's outcome. */
-  public record Declared(Queue queue, boolean created) {}
+  /**
+   * A queue.declare's outcome.
+   *
+   * @param queue the queue, when it lives on this node (else null)
+   */
+  public record Declared(
+      Queue queue, String name, boolean created, int messageCount, int consumerCount) {
+
+    static Declared of(Queue q, boolean created) {
+      return new Declared(q, q.name(), created, q.messageCount(), q.consumerCount());
+    }
+  }
+
+  /**
+   * queue.declare with passive set: the queue exists (here, or on another node, which is asked for
+   * its counts) and {@code owner} may use it; its {@code x-expires} lease starts again.
+   */
+  public Declared declarePassive(String queueName, QueueOwner owner) throws AmqpException {
+    Queue q = queues.get(queueName);
+    if (q != null) {
+      checkExclusiveAccess(queueName, q.exclusiveOwner(), owner);
+      q.used();
+      return Declared.of(q, false);
+    }
+    RemoteQueue r = remoteQueues.get(queueName);
+    if (r == null) {
+      throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", queueName));
+    }
+    checkExclusiveAccess(queueName, r.ownerId(), owner);
+    return remoteCounts(r);
+  }
+
+  /** Asks a queue's node for its counts (and renews its lease there). */
+  private Declared remoteCounts(RemoteQueue r) throws AmqpException {
+    RemoteDelivery via = remote;
+    int[] counts = null;
+    try {
+      counts =
+          via == null
+              ? null
+              : via.counts(r.home(), name, r.name())
+                  .get(log.timeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      counts = null;
+    }
+    if (counts == null) {
+      throw AmqpException.of(
+          ReplyCode.INTERNAL_ERROR,
+          "failed to declare %s because node %s did not answer",
+          resource("queue", r.name()),
+          r.home());
+    }
+    if (counts.length == 0) {
+      throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", r.name()));
+    }
+    return new Declared(null, r.name(), false, counts[0], counts[1]);
+  }
+
+  /** This node's answer to another's {@link #remoteCounts}: {messages, consumers}, or none. */
+  public int[] localCounts(String queueName) {
+    Queue q = queues.get(queueName);
+    if (q == null) {
+      return new int[0];
+    }
+    q.used();
+    return new int[] {q.messageCount(), q.consumerCount()};
+  }
 
   /**
    * queue.delete. A missing queue is not an error, as in RabbitMQ 3.x.

@@ -323,6 +323,14 @@ class ClusterIT {
             return false;
           }
         });
+    // Every node answers a declare of it with its counts, asked of the node that holds it.
+    for (int i = 0; i < 3; i++) {
+      com.rabbitmq.client.AMQP.Queue.DeclareOk ok =
+          channel(i).queueDeclare("jobs", true, false, false, java.util.Map.of("x-max-length", 10));
+      assertEquals(1, ok.getMessageCount(), "node " + i);
+      assertEquals(0, ok.getConsumerCount(), "node " + i);
+      assertEquals(1, channel(i).queueDeclarePassive("jobs").getMessageCount(), "node " + i);
+    }
     channel(1).queueDelete("jobs");
     for (int i = 0; i < 3; i++) {
       int node = i;

@@ -105,13 +105,13 @@ final class VmLinkSession implements LinkSession, DeliverySink {
     return call(
             "cannot declare queue '" + name + "'",
             () -> core.declareQueue(name, durable, exclusive, autoDelete, args))
-        .queue()
         .name();
   }
 
   @Override
   public boolean queueExists(String name) throws LinkException {
-    return name.equals(VirtualHost.REPLY_TO) || exists(() -> vhost.queue(name, connection));
+    return name.equals(VirtualHost.REPLY_TO)
+        || exists(() -> vhost.declarePassive(name, connection));
   }
 
   @Override
