@@ -5,6 +5,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.warrenmq.broker.cluster.ClusterNode;
 import io.warrenmq.broker.cluster.ClusterTopology;
 import io.warrenmq.broker.cluster.Forwarding;
+import io.warrenmq.broker.cluster.RemoteConsumers;
 import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
@@ -65,6 +66,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
   private AmqpServer server;
   private final ClusterTopology topology;
   private ClusterNode cluster;
+  private RemoteConsumers remoteConsumers;
   private ScheduledFuture<?> memoryCheck;
   private ScheduledFuture<?> diskCheck;
 
@@ -132,6 +134,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     }
     topology.attach(cluster);
     Forwarding forwarding = new Forwarding(cluster, vhosts::get, memory, store::whenSynced);
+    remoteConsumers = new RemoteConsumers(cluster, forwarding, vhosts::get, this);
     cluster.answer(forwarding::receive);
     vhosts.values().forEach(v -> v.forwardTo(forwarding));
     try {
@@ -417,6 +420,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     }
     if (cluster != null) {
       topology.close();
+      remoteConsumers.close();
       cluster.close();
     }
     timers.shutdownNow();

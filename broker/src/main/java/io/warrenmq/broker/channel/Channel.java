@@ -482,7 +482,7 @@ public final class Channel {
       Queue q =
           queueName.equals(VirtualHost.REPLY_TO)
               ? replyTo.open(noAck)
-              : vhost.queue(queueName, owner);
+              : vhost.consumable(queueName, owner, consumerPrefetch, exclusive, arguments);
       int priority = ConsumerArguments.priority(arguments, vhost.resource("queue", q.name()));
       consumer =
           new Consumer(

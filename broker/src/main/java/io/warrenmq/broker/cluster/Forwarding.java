@@ -24,15 +24,29 @@ import java.util.function.Function;
  * queues named and answers once it holds them (a persistent message in a durable queue: once it is
  * on disk), which is when the publisher's confirm goes out.
  *
- * <p>A request starts with its kind: {@link #MESSAGES} or {@link #COUNTS}. A batch of messages: per
- * message, the vhost, the queue names, exchange and routing key (short strings), then the encoded
- * content-header properties and the body (each a long length and its octets). The answer: one
- * {@link RemoteDelivery.Outcome} ordinal per message.
+ * <p>A request starts with its kind: {@link #ITEMS} or {@link #COUNTS}. A batch of items: each its
+ * kind and its fields; a forwarded message: the vhost, the queue names, exchange and routing key
+ * (short strings), then the encoded content-header properties and the body (each a long length and
+ * its octets). The answer: one {@link RemoteDelivery.Outcome} ordinal per message.
  */
 public final class Forwarding implements RemoteDelivery {
 
-  private static final byte MESSAGES = 1;
+  private static final byte ITEMS = 1;
   private static final byte COUNTS = 2;
+
+  /** Item kinds in a batch: a forwarded message, and the remote consumers' traffic. */
+  static final byte MESSAGE = 1;
+
+  static final byte SUBSCRIBE = 2;
+  static final byte SETTLE = 3;
+  static final byte CANCEL = 4;
+  static final byte DELIVER = 5;
+  static final byte CANCELLED = 6;
+
+  /** An item's answer when it was handled (consumer kinds). */
+  static final byte OK = 0;
+
+  private volatile RemoteConsumers consumers;
 
   private final ClusterNode cluster;
   private final Function<String, VirtualHost> vhosts;
@@ -57,7 +71,70 @@ public final class Forwarding implements RemoteDelivery {
   @Override
   public CompletableFuture<Outcome> forward(
       String node, String vhost, List<String> queueNames, Message message) {
-    return links.computeIfAbsent(node, Link::new).add(vhost, queueNames, message);
+    return send(
+            node,
+            MESSAGE,
+            out -> {
+              Wire.writeShortString(out, vhost);
+              out.writeByte(queueNames.size());
+              for (String q : queueNames) {
+                Wire.writeShortString(out, q);
+              }
+              writeMessage(out, message);
+            })
+        .thenApply(
+            b -> b < 0 || b >= Outcome.values().length ? Outcome.FAILED : Outcome.values()[b]);
+  }
+
+  /** Exchange, routing key, encoded properties and body: copied into {@code out}. */
+  static void writeMessage(ByteBuf out, Message message) {
+    Wire.writeShortString(out, message.exchange());
+    Wire.writeShortString(out, message.routingKey());
+    ByteBuf properties = message.encodedProperties();
+    out.writeInt(properties.readableBytes());
+    out.writeBytes(properties, properties.readerIndex(), properties.readableBytes());
+    ByteBuf body = message.body();
+    out.writeInt(body.readableBytes());
+    out.writeBytes(body, body.readerIndex(), body.readableBytes());
+  }
+
+  /** What {@link #writeMessage} wrote, as a message of this node's own. */
+  Message readMessage(ByteBuf in) {
+    String exchange = Wire.readShortString(in);
+    String routingKey = Wire.readShortString(in);
+    ByteBuf properties = in.readSlice(in.readInt());
+    ByteBuf body = in.readSlice(in.readInt());
+    // The request's memory belongs to the transport: the message gets its own copy.
+    return Message.fromWire(
+        exchange,
+        routingKey,
+        Unpooled.copiedBuffer(properties),
+        Unpooled.copiedBuffer(body),
+        memory);
+  }
+
+  /**
+   * Sends one item to {@code node} on the link to it, in order with every item sent there before;
+   * completes with the item's answer, or -1 when it did not get there.
+   */
+  CompletableFuture<Byte> send(String node, byte kind, Consumer<ByteBuf> writer) {
+    return links.computeIfAbsent(node, Link::new).add(kind, writer);
+  }
+
+  @Override
+  public io.warrenmq.broker.queue.Queue subscribe(
+      String node,
+      VirtualHost vhost,
+      String queue,
+      int prefetch,
+      boolean exclusive,
+      Map<String, Object> arguments) {
+    return consumers.subscribe(node, vhost, queue, prefetch, exclusive, arguments);
+  }
+
+  /** Answers items of the consumer kinds ({@link RemoteConsumers}). */
+  void consumers(RemoteConsumers handler) {
+    this.consumers = handler;
   }
 
   @Override
@@ -81,40 +158,28 @@ public final class Forwarding implements RemoteDelivery {
   private final class Link {
     private final String node;
     private ByteBuf filling = newBatch();
-    private List<CompletableFuture<Outcome>> waiting = new ArrayList<>();
+    private List<CompletableFuture<Byte>> waiting = new ArrayList<>();
     private boolean sending;
 
     Link(String node) {
       this.node = node;
     }
 
-    synchronized CompletableFuture<Outcome> add(
-        String vhost, List<String> queueNames, Message message) {
-      Wire.writeShortString(filling, vhost);
-      filling.writeByte(queueNames.size());
-      for (String q : queueNames) {
-        Wire.writeShortString(filling, q);
-      }
-      Wire.writeShortString(filling, message.exchange());
-      Wire.writeShortString(filling, message.routingKey());
-      ByteBuf properties = message.encodedProperties();
-      filling.writeInt(properties.readableBytes());
-      filling.writeBytes(properties, properties.readerIndex(), properties.readableBytes());
-      ByteBuf body = message.body();
-      filling.writeInt(body.readableBytes());
-      filling.writeBytes(body, body.readerIndex(), body.readableBytes());
-      CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-      waiting.add(outcome);
+    synchronized CompletableFuture<Byte> add(byte kind, Consumer<ByteBuf> writer) {
+      filling.writeByte(kind);
+      writer.accept(filling);
+      CompletableFuture<Byte> answer = new CompletableFuture<>();
+      waiting.add(answer);
       if (!sending) {
         send();
       }
-      return outcome;
+      return answer;
     }
 
     /** Under the monitor: sends the batch filled so far. */
     private void send() {
       ByteBuf batch = filling;
-      List<CompletableFuture<Outcome>> answers = waiting;
+      List<CompletableFuture<Byte>> answers = waiting;
       filling = newBatch();
       waiting = new ArrayList<>();
       sending = true;
@@ -129,8 +194,8 @@ public final class Forwarding implements RemoteDelivery {
                       .get(i)
                       .complete(
                           failure != null || reply == null || i >= reply.length
-                              ? Outcome.FAILED
-                              : Outcome.values()[reply[i]]);
+                              ? (byte) -1
+                              : reply[i]);
                 }
                 synchronized (this) {
                   sending = false;
@@ -143,7 +208,7 @@ public final class Forwarding implements RemoteDelivery {
   }
 
   private static ByteBuf newBatch() {
-    return Unpooled.buffer(256).writeByte(MESSAGES);
+    return Unpooled.buffer(256).writeByte(ITEMS);
   }
 
   /** Answers what another node asks of this one. */
@@ -164,35 +229,30 @@ public final class Forwarding implements RemoteDelivery {
     return receiveMessages(in);
   }
 
-  /** Takes a batch another node forwarded: enqueues each message, then answers. */
+  /** Takes a batch another node sent: handles each item in order, then answers. */
   private CompletableFuture<byte[]> receiveMessages(ByteBuf in) {
     List<Byte> outcomes = new ArrayList<>();
     boolean stored = false;
     while (in.isReadable()) {
+      byte kind = in.readByte();
+      if (kind != MESSAGE) {
+        RemoteConsumers handler = consumers;
+        outcomes.add(handler == null ? (byte) -1 : handler.receive(kind, in));
+        continue;
+      }
       String vhostName = Wire.readShortString(in);
       int count = in.readUnsignedByte();
       List<String> queueNames = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         queueNames.add(Wire.readShortString(in));
       }
-      String exchange = Wire.readShortString(in);
-      String routingKey = Wire.readShortString(in);
-      ByteBuf properties = in.readSlice(in.readInt());
-      ByteBuf body = in.readSlice(in.readInt());
+      Message message = readMessage(in);
       VirtualHost vhost = vhosts.apply(vhostName);
-      if (vhost == null) {
-        outcomes.add((byte) Outcome.FAILED.ordinal());
-        continue;
-      }
-      // The request's memory belongs to the transport: the message gets its own copy.
-      Message message =
-          Message.fromWire(
-              exchange,
-              routingKey,
-              Unpooled.copiedBuffer(properties),
-              Unpooled.copiedBuffer(body),
-              memory);
       try {
+        if (vhost == null) {
+          outcomes.add((byte) Outcome.FAILED.ordinal());
+          continue;
+        }
         VirtualHost.Published p = vhost.acceptForwarded(message, queueNames);
         stored |= message.storeId() != 0;
         outcomes.add((byte) (p.rejected() ? Outcome.REJECTED : Outcome.TAKEN).ordinal());

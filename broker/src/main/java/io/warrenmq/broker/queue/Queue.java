@@ -55,6 +55,12 @@ public final class Queue implements Destination {
      */
     default void schedule(Runnable task, long delayMillis) {}
 
+    /**
+     * A delivered message left the queue for good: acknowledged ({@code acked}), or rejected
+     * without requeue. Called before the queue lets go of it, on the settling thread.
+     */
+    default void removed(Queue queue, Message message, boolean acked) {}
+
     default void deadLettered(Queue queue, List<DeadLetter> letters) {
       for (DeadLetter l : letters) {
         l.message().release();
@@ -583,6 +589,7 @@ public final class Queue implements Destination {
 
   /** A delivered message leaves for good: acknowledged, or dead-lettered for {@code reason}. */
   private void remove(QueueEntry entry, boolean wasUnacked, String reason) {
+    lifecycle.removed(this, entry.message(), reason == null);
     boolean deadLetter = reason != null && deadLetters;
     entry.undecorate();
     lock.lock();

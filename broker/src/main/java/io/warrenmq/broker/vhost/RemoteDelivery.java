@@ -31,4 +31,16 @@ public interface RemoteDelivery {
    * has no such queue.
    */
   CompletableFuture<int[]> counts(String node, String vhost, String queue);
+
+  /**
+   * A local queue a consumer takes the messages of queue {@code queue} of node {@code node} from:
+   * that node consumes for it, with {@code prefetch}, and relays what it gets.
+   */
+  io.warrenmq.broker.queue.Queue subscribe(
+      String node,
+      VirtualHost vhost,
+      String queue,
+      int prefetch,
+      boolean exclusive,
+      java.util.Map<String, Object> arguments);
 }

@@ -281,6 +281,28 @@ public final class VirtualHost implements Queue.Lifecycle {
     return q;
   }
 
+  /**
+   * The queue a consumer of {@code owner}'s takes from: the queue itself when it lives on this
+   * node, else a local queue that the queue's node fills for this consumer ({@link
+   * RemoteDelivery}).
+   */
+  public Queue consumable(
+      String queueName,
+      QueueOwner owner,
+      int prefetch,
+      boolean exclusive,
+      Map<String, Object> arguments)
+      throws AmqpException {
+    Queue q = queues.get(queueName);
+    RemoteQueue r = q == null ? remoteQueues.get(queueName) : null;
+    RemoteDelivery via = remote;
+    if (r == null || via == null) {
+      return queue(queueName, owner);
+    }
+    checkExclusiveAccess(queueName, r.ownerId(), owner);
+    return via.subscribe(r.home(), this, queueName, prefetch, exclusive, arguments);
+  }
+
   /** Looks up a queue that {@code owner} may use: an exclusive queue only by its owner. */
   public Queue queue(String queueName, QueueOwner owner) throws AmqpException {
     Queue q = queue(queueName);

@@ -478,4 +478,82 @@ class ClusterIT {
     again.basicPublish("", "far", null, "nobody home".getBytes());
     assertTrue(!again.waitForConfirms(30_000), "a node that is down cannot take it: nacked");
   }
+
+  @Test
+  void aConsumerOnAnotherNodeGetsTheQueueInOrderWithinItsPrefetchAndItsAcksReachTheQueue()
+      throws Exception {
+    Channel home = channel(1);
+    home.queueDeclare("tasks", true, false, false, null);
+    Channel publisher = channel(2);
+    publisher.confirmSelect();
+    int total = 100;
+    for (int i = 0; i < total; i++) {
+      publisher.basicPublish("", "tasks", null, ("task " + i).getBytes());
+    }
+    publisher.waitForConfirmsOrDie(10_000);
+
+    Channel consumer = channel(0);
+    consumer.basicQos(10);
+    java.util.concurrent.BlockingQueue<com.rabbitmq.client.Delivery> got =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    String tag = consumer.basicConsume("tasks", false, (t, d) -> got.add(d), t -> {});
+    // Unacknowledged, it holds its prefetch and no more: the rest stays on the queue's node.
+    for (int i = 0; i < 10; i++) {
+      com.rabbitmq.client.Delivery d = got.poll(10, TimeUnit.SECONDS);
+      assertEquals("task " + i, new String(d.getBody()));
+    }
+    Thread.sleep(300);
+    assertEquals(0, got.size(), "no more than the prefetch");
+    assertEquals(90, home.queueDeclarePassive("tasks").getMessageCount());
+    // Acknowledged, the rest follows in order, and the queue's node lets go of every message.
+    consumer.basicAck(10, true);
+    for (int i = 10; i < total; i++) {
+      com.rabbitmq.client.Delivery d = got.poll(10, TimeUnit.SECONDS);
+      assertEquals("task " + i, new String(d.getBody()));
+      consumer.basicAck(d.getEnvelope().getDeliveryTag(), false);
+    }
+    await(
+        "every acknowledgement reached the queue's node",
+        () -> {
+          try {
+            com.rabbitmq.client.AMQP.Queue.DeclareOk ok = home.queueDeclarePassive("tasks");
+            return ok.getMessageCount() == 0 && ok.getConsumerCount() == 1;
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    // Cancelled with messages unacknowledged: they go back to the queue.
+    publisher.basicPublish("", "tasks", null, "late".getBytes());
+    assertEquals("late", new String(got.poll(10, TimeUnit.SECONDS).getBody()));
+    consumer.basicCancel(tag);
+    await(
+        "the unacknowledged message is back on the queue",
+        () -> {
+          try {
+            com.rabbitmq.client.AMQP.Queue.DeclareOk ok = home.queueDeclarePassive("tasks");
+            return ok.getMessageCount() == 1 && ok.getConsumerCount() == 0;
+          } catch (IOException e) {
+            return false;
+          }
+        });
+  }
+
+  @Test
+  void aConsumerOfAQueueWhoseNodeStopsIsCancelled() throws Exception {
+    channel(1).queueDeclare("fragile", false, false, false, null);
+    Channel consumer = channel(0);
+    java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+    consumer.basicConsume(
+        "fragile",
+        true,
+        new com.rabbitmq.client.DefaultConsumer(consumer) {
+          @Override
+          public void handleCancel(String consumerTag) {
+            cancelled.countDown();
+          }
+        });
+    nodes[1].close();
+    nodes[1] = null;
+    assertTrue(cancelled.await(15, TimeUnit.SECONDS), "basic.cancel when the queue's node went");
+  }
 }

@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.warrenmq.broker.channel.Channel;
 import io.warrenmq.broker.channel.Consumer;
 import io.warrenmq.broker.channel.DeliverySink;
+import io.warrenmq.broker.channel.SerialExecutor;
 import io.warrenmq.broker.direct.DirectConnection;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.protocol.AmqpException;

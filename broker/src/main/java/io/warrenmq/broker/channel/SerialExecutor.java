@@ -1,22 +1,22 @@
-package io.warrenmq.jms.vm;
+package io.warrenmq.broker.channel;
 
-import io.warrenmq.broker.channel.DeliveryExecutor;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 
 /**
- * Runs tasks one at a time, in the order given, on threads of a shared pool: each session's
- * deliveries and confirms go through one of these, so they arrive in order and never on the thread
- * of the queue that dispatched them (which holds that queue's lock).
+ * Runs tasks one at a time, in the order given, on threads of a shared pool: the deliveries and
+ * confirms of a channel with no event loop (an in-VM session, a consumer relayed to another node)
+ * go through one of these, so they arrive in order and never on the thread of the queue that
+ * dispatched them (which holds that queue's lock).
  */
-final class SerialExecutor implements DeliveryExecutor {
+public final class SerialExecutor implements DeliveryExecutor {
 
   private final Executor pool;
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
   private boolean running;
   private volatile Thread runner;
 
-  SerialExecutor(Executor pool) {
+  public SerialExecutor(Executor pool) {
     this.pool = pool;
   }
 
@@ -53,8 +53,8 @@ final class SerialExecutor implements DeliveryExecutor {
       try {
         task.run();
       } catch (RuntimeException e) {
-        System.getLogger("io.warrenmq.jms")
-            .log(System.Logger.Level.WARNING, "in-VM delivery task failed", e);
+        System.getLogger("io.warrenmq.broker.channel")
+            .log(System.Logger.Level.WARNING, "delivery task failed", e);
       }
     }
   }
