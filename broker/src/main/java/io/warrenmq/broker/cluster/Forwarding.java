@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.message.Message;
+import io.warrenmq.broker.protocol.FieldTable;
 import io.warrenmq.broker.protocol.Wire;
 import io.warrenmq.broker.store.SyncListener;
 import io.warrenmq.broker.vhost.RemoteDelivery;
@@ -33,6 +34,7 @@ public final class Forwarding implements RemoteDelivery {
 
   private static final byte ITEMS = 1;
   private static final byte COUNTS = 2;
+  private static final byte CHANGE = 3;
 
   /** Item kinds in a batch: a forwarded message, and the remote consumers' traffic. */
   static final byte MESSAGE = 1;
@@ -47,6 +49,14 @@ public final class Forwarding implements RemoteDelivery {
   static final byte OK = 0;
 
   private volatile RemoteConsumers consumers;
+
+  private final java.util.concurrent.ExecutorService changes =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "warren-remote-change");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final ClusterNode cluster;
   private final Function<String, VirtualHost> vhosts;
@@ -211,10 +221,78 @@ public final class Forwarding implements RemoteDelivery {
     return Unpooled.buffer(256).writeByte(ITEMS);
   }
 
+  @Override
+  public CompletableFuture<Integer> purge(String node, String vhost, String queue) {
+    return change(node, Map.of("op", "purge", "vhost", vhost, "queue", queue));
+  }
+
+  @Override
+  public CompletableFuture<Integer> delete(
+      String node, String vhost, String queue, boolean ifUnused, boolean ifEmpty) {
+    return change(
+        node,
+        Map.of(
+            "op",
+            "delete",
+            "vhost",
+            vhost,
+            "queue",
+            queue,
+            "ifUnused",
+            ifUnused,
+            "ifEmpty",
+            ifEmpty));
+  }
+
+  /** Asks a queue's node to change it; completes with its count, or its refusal. */
+  private CompletableFuture<Integer> change(String node, Map<String, Object> command) {
+    byte[] encoded = Commands.encode(command);
+    byte[] request = new byte[encoded.length + 1];
+    request[0] = CHANGE;
+    System.arraycopy(encoded, 0, request, 1, encoded.length);
+    return cluster
+        .ask(node, request)
+        .thenApply(
+            answer -> {
+              try {
+                return ((Number) Commands.answer(answer).get("result")).intValue();
+              } catch (io.warrenmq.broker.protocol.AmqpException e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
+  }
+
+  private byte[] changed(Map<String, Object> command) {
+    VirtualHost vhost = vhosts.apply(FieldTable.string(command, "vhost"));
+    String queue = FieldTable.string(command, "queue");
+    try {
+      if (vhost == null) {
+        throw io.warrenmq.broker.protocol.AmqpException.of(
+            io.warrenmq.broker.protocol.ReplyCode.NOT_FOUND, "no vhost");
+      }
+      int result =
+          "purge".equals(FieldTable.string(command, "op"))
+              ? vhost.queue(queue).purge()
+              : vhost.deleteHere(
+                  queue,
+                  Boolean.TRUE.equals(command.get("ifUnused")),
+                  Boolean.TRUE.equals(command.get("ifEmpty")));
+      return Commands.encode(Map.of("result", result));
+    } catch (io.warrenmq.broker.protocol.AmqpException e) {
+      return Commands.refused(e);
+    }
+  }
+
   /** Answers what another node asks of this one. */
   public CompletableFuture<byte[]> receive(ByteBuffer request) {
     ByteBuf in = Unpooled.wrappedBuffer(request);
     byte kind = in.readByte();
+    if (kind == CHANGE) {
+      byte[] command = new byte[in.readableBytes()];
+      in.readBytes(command);
+      // A deletion goes through the cluster's log: not on the transport's thread.
+      return CompletableFuture.supplyAsync(() -> changed(Commands.decode(command)), changes);
+    }
     if (kind == COUNTS) {
       VirtualHost vhost = vhosts.apply(Wire.readShortString(in));
       int[] counts = vhost == null ? new int[0] : vhost.localCounts(Wire.readShortString(in));

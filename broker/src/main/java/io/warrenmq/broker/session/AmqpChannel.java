@@ -285,7 +285,7 @@ final class AmqpChannel implements ChannelMethodHandler, DeliverySink {
 
   @Override
   public void queuePurge(QueuePurge m) throws AmqpException {
-    int purged = vhost().queue(queueName(m.queue()), connection).purge();
+    int purged = vhost().purge(queueName(m.queue()), connection);
     if (!m.nowait()) {
       connection.send(number, new QueuePurgeOk(purged));
     }

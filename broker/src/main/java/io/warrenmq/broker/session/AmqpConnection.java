@@ -231,7 +231,7 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
         });
   }
 
-  /** exchange.declare/delete/bind/unbind, queue.declare/bind/unbind/delete. */
+  /** exchange.declare/delete/bind/unbind, queue.declare/bind/purge/unbind/delete. */
   private static boolean changesDefinitions(Frame frame) {
     if (frame.type() != Frame.METHOD || frame.channel() == 0) {
       return false;
@@ -244,7 +244,11 @@ public final class AmqpConnection extends ChannelInboundHandlerAdapter
     int methodId = p.getUnsignedShort(p.readerIndex() + 2);
     return (classId == 40 && (methodId == 10 || methodId == 20 || methodId == 30 || methodId == 40))
         || (classId == 50
-            && (methodId == 10 || methodId == 20 || methodId == 40 || methodId == 50));
+            && (methodId == 10
+                || methodId == 20
+                || methodId == 30
+                || methodId == 40
+                || methodId == 50));
   }
 
   private void process(Frame frame) {

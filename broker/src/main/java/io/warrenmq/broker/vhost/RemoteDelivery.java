@@ -32,6 +32,16 @@ public interface RemoteDelivery {
    */
   CompletableFuture<int[]> counts(String node, String vhost, String queue);
 
+  /** Asks node {@code node} to purge its queue: the number of messages purged, or its refusal. */
+  CompletableFuture<Integer> purge(String node, String vhost, String queue);
+
+  /**
+   * Asks node {@code node} to delete its queue, if unused or empty when asked so: the number of
+   * messages deleted, or its refusal (406 in use, not empty).
+   */
+  CompletableFuture<Integer> delete(
+      String node, String vhost, String queue, boolean ifUnused, boolean ifEmpty);
+
   /**
    * A local queue a consumer takes the messages of queue {@code queue} of node {@code node} from:
    * that node consumes for it, with {@code prefetch}, and relays what it gets.

@@ -563,6 +563,60 @@ public final class VirtualHost implements Queue.Lifecycle {
     return remoteCounts(r);
   }
 
+  /** queue.purge. */
+  public int purge(String queueName, QueueOwner owner) throws AmqpException {
+    Queue q = queues.get(queueName);
+    RemoteQueue r = q == null ? remoteQueues.get(queueName) : null;
+    if (r == null) {
+      return queue(queueName, owner).purge();
+    }
+    checkExclusiveAccess(queueName, r.ownerId(), owner);
+    return ask(r, via -> via.purge(r.home(), name, queueName));
+  }
+
+  /**
+   * queue.delete of a queue of this node's, asked by another node (which checked the owner): its
+   * conditions are checked here, where its consumers and messages are.
+   */
+  public int deleteHere(String queueName, boolean ifUnused, boolean ifEmpty) throws AmqpException {
+    Queue q = queues.get(queueName);
+    return q == null ? 0 : deleteQueue(queueName, ifUnused, ifEmpty, q::exclusiveOwner);
+  }
+
+  /** What a queue's node answers about it, within the cluster's timeout. */
+  private int ask(
+      RemoteQueue r,
+      java.util.function.Function<RemoteDelivery, CompletableFuture<Integer>> question)
+      throws AmqpException {
+    RemoteDelivery via = remote;
+    if (via == null) {
+      throw elsewhere(r);
+    }
+    try {
+      return question
+          .apply(via)
+          .get(log.timeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof AmqpException refused) {
+        throw refused;
+      }
+      throw notAnswered(r);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw notAnswered(r);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw notAnswered(r);
+    }
+  }
+
+  private AmqpException notAnswered(RemoteQueue r) {
+    return AmqpException.of(
+        ReplyCode.INTERNAL_ERROR,
+        "%s is on node %s, which did not answer",
+        resource("queue", r.name()),
+        r.home());
+  }
+
   /** Asks a queue's node for its counts (and renews its lease there). */
   private Declared remoteCounts(RemoteQueue r) throws AmqpException {
     RemoteDelivery via = remote;
@@ -615,11 +669,8 @@ public final class VirtualHost implements Queue.Lifecycle {
         return 0;
       }
       checkExclusiveAccess(queueName, r.ownerId(), owner);
-      if (ifUnused || ifEmpty) {
-        throw elsewhere(r); // only its node knows its consumers and messages
-      }
-      log.submit(this, new TopologyChange.DeleteQueue(queueName, r.incarnation()));
-      return 0;
+      // Only its node knows its consumers and messages.
+      return ask(r, via -> via.delete(r.home(), name, queueName, ifUnused, ifEmpty));
     }
     checkExclusiveAccess(queueName, q.exclusiveOwner(), owner);
     if (ifUnused && q.consumerCount() > 0) {

@@ -556,4 +556,23 @@ class ClusterIT {
     nodes[1] = null;
     assertTrue(cancelled.await(15, TimeUnit.SECONDS), "basic.cancel when the queue's node went");
   }
+
+  @Test
+  void aQueueOfAnotherNodeIsPurgedAndConditionallyDeletedWhereItLives() throws Exception {
+    Channel home = channel(1);
+    home.queueDeclare("stock", false, false, false, null);
+    home.basicPublish("", "stock", null, "a".getBytes());
+    home.basicPublish("", "stock", null, "b".getBytes());
+    Channel other = channel(0);
+    IOException notEmpty =
+        assertThrows(IOException.class, () -> other.queueDelete("stock", false, true));
+    assertEquals(406, replyCode(notEmpty));
+    assertEquals("PRECONDITION_FAILED - queue 'stock' in vhost '/' not empty", replyText(notEmpty));
+    assertEquals(2, channel(2).queuePurge("stock").getMessageCount());
+    assertEquals(0, home.queueDeclarePassive("stock").getMessageCount());
+    assertEquals(0, channel(2).queueDelete("stock", true, true).getMessageCount());
+    IOException gone =
+        assertThrows(IOException.class, () -> channel(1).queueDeclarePassive("stock"));
+    assertEquals(404, replyCode(gone));
+  }
 }
