@@ -1,6 +1,7 @@
 package io.warrenmq.ra;
 
 import io.warrenmq.broker.BrokerConfig;
+import io.warrenmq.broker.cluster.ClusterSettings;
 import java.io.Serializable;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -35,6 +36,40 @@ public final class AdapterConfig implements Serializable {
   private String brokerUri;
   private String user = "guest";
   private String password = "guest";
+  private String nodeName;
+  private Integer clusterPort;
+  private String join;
+
+  /** The embedded broker's node name in its cluster; null for {@code warren@HOSTNAME}. */
+  public String nodeName() {
+    return nodeName;
+  }
+
+  public void nodeName(String nodeName) {
+    this.nodeName = nodeName == null || nodeName.isBlank() ? null : nodeName.trim();
+  }
+
+  /** The embedded broker's cluster port; null (or 0 given as unset) for no cluster. */
+  public Integer clusterPort() {
+    return clusterPort;
+  }
+
+  public void clusterPort(Integer port) {
+    if (port != null && (port < 0 || port > 65535)) {
+      throw new IllegalArgumentException("clusterPort out of range: " + port);
+    }
+    this.clusterPort = port;
+  }
+
+  /** Cluster ports of members to join, {@code HOST:PORT[,HOST:PORT…]}. */
+  public String join() {
+    return join;
+  }
+
+  public void join(String join) {
+    ClusterSettings.Address.parseList(join); // refused now rather than at start
+    this.join = join == null || join.isBlank() ? null : join.trim();
+  }
 
   public boolean embedded() {
     return embedded;
@@ -174,6 +209,7 @@ public final class AdapterConfig implements Serializable {
             .withPort(port)
             .withDataDir(Path.of(dataDir))
             .withName(brokerName());
+    config = config.withCluster(ClusterSettings.of(nodeName, host, clusterPort, join));
     Set<String> vhosts = new HashSet<>(config.vhosts());
     vhosts.add(virtualHost);
     config = config.withVhosts(vhosts);
@@ -221,7 +257,10 @@ public final class AdapterConfig implements Serializable {
         && Objects.equals(users, c.users)
         && Objects.equals(brokerUri, c.brokerUri)
         && Objects.equals(user, c.user)
-        && Objects.equals(password, c.password);
+        && Objects.equals(password, c.password)
+        && Objects.equals(nodeName, c.nodeName)
+        && Objects.equals(clusterPort, c.clusterPort)
+        && Objects.equals(join, c.join);
   }
 
   @Override

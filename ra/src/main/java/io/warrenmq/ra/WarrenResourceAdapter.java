@@ -234,4 +234,28 @@ public class WarrenResourceAdapter implements ResourceAdapter {
   public void setPassword(String password) {
     config.password(password);
   }
+
+  public String getNodeName() {
+    return config.nodeName();
+  }
+
+  public void setNodeName(String nodeName) {
+    config.nodeName(nodeName);
+  }
+
+  public Integer getClusterPort() {
+    return config.clusterPort();
+  }
+
+  public void setClusterPort(Integer clusterPort) {
+    config.clusterPort(clusterPort);
+  }
+
+  public String getJoin() {
+    return config.join();
+  }
+
+  public void setJoin(String join) {
+    config.join(join);
+  }
 }
