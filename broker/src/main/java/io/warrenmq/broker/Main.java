@@ -111,6 +111,13 @@ public final class Main implements Callable<Integer> {
               + " directory belongs to a cluster.")
   String join;
 
+  @Option(
+      names = "--queue-leader-locator",
+      description =
+          "Where queues declared without a locator live in a cluster: client-local (default),"
+              + " balanced, random.")
+  String queueLeaderLocator;
+
   public static void main(String[] args) {
     configureLogging();
     int exit = new CommandLine(new Main()).execute(args);
@@ -224,6 +231,13 @@ public final class Main implements Callable<Integer> {
                       ? clusterPort
                       : clusterPortText == null ? null : Integer.valueOf(clusterPortText.trim()),
                   join != null ? join : file.getProperty("join")));
+      String locator =
+          queueLeaderLocator != null
+              ? queueLeaderLocator
+              : file.getProperty("queue-leader-locator");
+      if (locator != null && cfg.cluster() != null) {
+        cfg = cfg.withCluster(cfg.cluster().withLeaderLocator(locator.trim()));
+      }
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }

@@ -258,6 +258,10 @@ public final class ClusterNode implements AutoCloseable {
     return server.getDivision(METADATA).getRaftConf().getCurrentPeers();
   }
 
+  public ClusterSettings settings() {
+    return settings;
+  }
+
   /** How long a change or a question waits for the cluster. */
   public long timeoutMillis() {
     return settings.timeoutMillis();

@@ -16,9 +16,24 @@ import java.util.List;
  *     the data directory already holds a member's state: the node rejoins its cluster.
  * @param timeoutMillis how long a metadata change waits for a majority of the nodes before it fails
  *     (RabbitMQ's metadata store waits 30 s)
+ * @param leaderLocator where a queue declared without a locator argument lives: {@code
+ *     client-local} (the declaring node), {@code balanced}, {@code random}
  */
 public record ClusterSettings(
-    String node, String host, int port, List<Address> seeds, long timeoutMillis) {
+    String node,
+    String host,
+    int port,
+    List<Address> seeds,
+    long timeoutMillis,
+    String leaderLocator) {
+
+  /** The leader locators a node setting may name (RabbitMQ 3.10's {@code queue_leader_locator}). */
+  public static final List<String> LOCATORS = List.of("client-local", "balanced", "random");
+
+  public ClusterSettings(
+      String node, String host, int port, List<Address> seeds, long timeoutMillis) {
+    this(node, host, port, seeds, timeoutMillis, "client-local");
+  }
 
   /** RabbitMQ's metadata-store command timeout. */
   public static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
@@ -38,10 +53,18 @@ public record ClusterSettings(
     if (timeoutMillis <= 0) {
       throw new IllegalArgumentException("timeout must be positive: " + timeoutMillis);
     }
+    if (!LOCATORS.contains(leaderLocator)) {
+      throw new IllegalArgumentException(
+          "queue leader locator must be one of " + LOCATORS + ", not '" + leaderLocator + "'");
+    }
   }
 
   public ClusterSettings withTimeoutMillis(long millis) {
-    return new ClusterSettings(node, host, port, seeds, millis);
+    return new ClusterSettings(node, host, port, seeds, millis, leaderLocator);
+  }
+
+  public ClusterSettings withLeaderLocator(String locator) {
+    return new ClusterSettings(node, host, port, seeds, timeoutMillis, locator);
   }
 
   /**

@@ -7,6 +7,7 @@ import io.warrenmq.broker.vhost.TopologyChange;
 import io.warrenmq.broker.vhost.TopologyLog;
 import io.warrenmq.broker.vhost.VirtualHost;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,13 +37,17 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
           });
 
   private final Function<String, VirtualHost> vhosts;
+  private final java.util.function.Supplier<java.util.Collection<VirtualHost>> all;
   private volatile ClusterNode node;
 
   /**
    * @param vhosts this node's virtual hosts by name (null for one it does not have)
    */
-  public ClusterTopology(Function<String, VirtualHost> vhosts) {
+  public ClusterTopology(
+      Function<String, VirtualHost> vhosts,
+      java.util.function.Supplier<java.util.Collection<VirtualHost>> all) {
     this.vhosts = vhosts;
+    this.all = all;
   }
 
   /**
@@ -74,6 +79,41 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
   @Override
   public String node() {
     return node.name();
+  }
+
+  @Override
+  public String place(String locator) {
+    String how = locator == null ? node.settings().leaderLocator() : locator;
+    if (how.equals("client-local")) {
+      return node.name();
+    }
+    List<String> running;
+    try {
+      running = node.status().running();
+    } catch (java.io.IOException | RuntimeException e) {
+      return node.name(); // no leader to ask: here
+    }
+    if (running.isEmpty()) {
+      return node.name();
+    }
+    if (how.equals("random")) {
+      return running.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(running.size()));
+    }
+    // balanced (min-masters, least-leaders): the running node that holds the fewest queues.
+    Map<String, Integer> counts = new HashMap<>();
+    for (VirtualHost v : all.get()) {
+      v.queuesByNode(node.name()).forEach((n, c) -> counts.merge(n, c, Integer::sum));
+    }
+    String best = node.name();
+    int fewest = counts.getOrDefault(best, 0);
+    for (String n : running) {
+      int c = counts.getOrDefault(n, 0);
+      if (c < fewest) {
+        best = n;
+        fewest = c;
+      }
+    }
+    return best;
   }
 
   @Override

@@ -57,6 +57,15 @@ public interface TopologyLog {
   /** This node's name in its cluster, or null on a broker of its own. */
   String node();
 
+  /**
+   * Where a new queue lives, by its leader locator ({@code client-local}, {@code balanced} — the
+   * running node with the fewest queues —, {@code random}; RabbitMQ 3.10's {@code min-masters} is
+   * {@code balanced}); null for this node. Unknown or absent: the node's own setting.
+   */
+  default String place(String locator) {
+    return node();
+  }
+
   /** How long a question to another node may wait for its answer. */
   default long timeoutMillis() {
     return 30_000;

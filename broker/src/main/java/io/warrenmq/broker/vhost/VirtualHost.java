@@ -405,12 +405,13 @@ public final class VirtualHost implements Queue.Lifecycle {
       }
       QueueDeclaration.checkNew(resource("queue", actual), durable, exclusive, autoDelete, args);
     }
+    // Exclusive queues stay with their connection's node; others go where the locator says.
+    String home = exclusive || !log.replicated() ? log.node() : log.place(locator(args));
     boolean created =
         1
             == log.submit(
                 this,
-                new TopologyChange.DeclareQueue(
-                    actual, durable, autoDelete, args, ownerId, log.node()));
+                new TopologyChange.DeclareQueue(actual, durable, autoDelete, args, ownerId, home));
     Queue q = queues.get(actual);
     if (q == null) {
       RemoteQueue r = remoteQueues.get(actual);
@@ -529,6 +530,42 @@ public final class VirtualHost implements Queue.Lifecycle {
         durable,
         autoDelete,
         args);
+  }
+
+  /**
+   * The leader locator a declaration asks for: {@code x-queue-leader-locator}, or a classic queue's
+   * {@code x-queue-master-locator} (RabbitMQ 3.10's {@code min-masters} is {@code balanced}); null
+   * for the node's setting.
+   */
+  private static String locator(Map<String, Object> args) {
+    if (args == null) {
+      return null;
+    }
+    String l = io.warrenmq.broker.protocol.FieldTable.string(args, "x-queue-leader-locator");
+    if (l == null) {
+      l = io.warrenmq.broker.protocol.FieldTable.string(args, "x-queue-master-locator");
+    }
+    if (l == null) {
+      return null;
+    }
+    return switch (l) {
+      case "client-local", "random" -> l;
+      case "balanced", "min-masters", "least-leaders" -> "balanced";
+      default -> null;
+    };
+  }
+
+  /**
+   * How many queues each node holds, of this virtual host's (this node's under {@code self}): what
+   * the {@code balanced} locator weighs.
+   */
+  public Map<String, Integer> queuesByNode(String self) {
+    Map<String, Integer> counts = new java.util.HashMap<>();
+    counts.put(self, queues.size());
+    for (RemoteQueue r : remoteQueues.values()) {
+      counts.merge(r.home(), 1, Integer::sum);
+    }
+    return counts;
   }
 
   /**

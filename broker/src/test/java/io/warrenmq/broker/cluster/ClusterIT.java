@@ -575,4 +575,43 @@ class ClusterIT {
         assertThrows(IOException.class, () -> channel(1).queueDeclarePassive("stock"));
     assertEquals(404, replyCode(gone));
   }
+
+  @Test
+  void queuesGoWhereTheirLeaderLocatorSays() throws Exception {
+    Channel on0 = channel(0);
+    // Node 1 and node 2 already hold queues; balanced puts the next one on the emptiest node.
+    channel(1).queueDeclare("one-on-1", false, false, false, null);
+    channel(2).queueDeclare("one-on-2", false, false, false, null);
+    channel(2).queueDeclare("two-on-2", false, false, false, null);
+    on0.queueDeclare("here-a", false, false, false, null);
+    on0.queueDeclare("here-b", false, false, false, null);
+    on0.queueDeclare(
+        "balanced", false, false, false, java.util.Map.of("x-queue-master-locator", "min-masters"));
+    assertEquals(1, homeCount("balanced", 1), "min-masters: the node with the fewest queues");
+    on0.queueDeclare(
+        "leader-balanced",
+        true,
+        false,
+        false,
+        java.util.Map.of("x-queue-type", "quorum", "x-queue-leader-locator", "balanced"));
+    // node 1 now holds two, node 2 two, node 0 two: any of them; it is somewhere, and usable
+    on0.basicPublish("", "leader-balanced", null, "x".getBytes());
+    await(
+        "the message reached the balanced queue wherever it is",
+        () -> {
+          try {
+            return on0.queueDeclarePassive("leader-balanced").getMessageCount() == 1;
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    assertEquals(1, homeCount("here-a", 0), "client-local by default");
+  }
+
+  /** 1 when node {@code node} holds queue {@code queue} itself. */
+  private int homeCount(String queue, int node) {
+    return nodes[node].vhosts().get("/").queues().stream().anyMatch(q -> q.name().equals(queue))
+        ? 1
+        : 0;
+  }
 }
