@@ -55,8 +55,14 @@ final class BrokerProcess implements AutoCloseable {
    * -Xmx}).
    */
   static BrokerProcess start(Path dataDir, String maxHeap) throws IOException {
+    return start(dataDir, maxHeap, List.of());
+  }
+
+  /** Starts {@code Main} as {@link #start(Path, String)} does, with more flags. */
+  static BrokerProcess start(Path dataDir, String maxHeap, List<String> flags) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command =
+    List<String> command = new java.util.ArrayList<>();
+    command.addAll(
         List.of(
             java,
             "-Xmx" + maxHeap,
@@ -70,7 +76,8 @@ final class BrokerProcess implements AutoCloseable {
             "--port",
             "0",
             "--data-dir",
-            dataDir.toAbsolutePath().toString());
+            dataDir.toAbsolutePath().toString()));
+    command.addAll(flags);
     return new BrokerProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
   }
 
