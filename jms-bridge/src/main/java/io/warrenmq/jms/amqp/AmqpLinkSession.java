@@ -5,7 +5,6 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.GetResponse;
-import com.rabbitmq.client.LongString;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.warrenmq.jms.link.AmqpMessage;
 import io.warrenmq.jms.link.LinkDelivery;
@@ -13,9 +12,6 @@ import io.warrenmq.jms.link.LinkException;
 import io.warrenmq.jms.link.LinkSession;
 import io.warrenmq.jms.link.WireProperties;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -352,7 +348,7 @@ final class AmqpLinkSession implements LinkSession {
         new AmqpMessage(
             p.getContentType(),
             p.getContentEncoding(),
-            plain(p.getHeaders()),
+            WireProperties.plainHeaders(p.getHeaders()),
             p.getDeliveryMode(),
             p.getPriority(),
             p.getCorrelationId(),
@@ -364,32 +360,5 @@ final class AmqpLinkSession implements LinkSession {
             p.getUserId(),
             p.getAppId(),
             body));
-  }
-
-  /** Header values as plain Java: the client's {@link LongString}s become Strings. */
-  private static Map<String, Object> plain(Map<String, Object> headers) {
-    if (headers == null) {
-      return null;
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    headers.forEach((k, v) -> out.put(k, plainValue(v)));
-    return out;
-  }
-
-  private static Object plainValue(Object v) {
-    if (v instanceof LongString s) {
-      return s.toString();
-    }
-    if (v instanceof List<?> list) {
-      List<Object> out = new ArrayList<>(list.size());
-      list.forEach(e -> out.add(plainValue(e)));
-      return out;
-    }
-    if (v instanceof Map<?, ?> map) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      map.forEach((k, e) -> out.put(String.valueOf(k), plainValue(e)));
-      return out;
-    }
-    return v;
   }
 }

@@ -15,7 +15,9 @@ import java.util.Map;
  * An {@link AmqpMessage}'s properties as they go on the wire, in the broker's terms: what the in-VM
  * link publishes, and what both links check before publishing, so that a property no short string
  * or field table can carry is refused at send time, before it takes a confirm number or reaches a
- * queue, whichever transport carries it.
+ * queue, whichever transport carries it. And back ({@link #message}): what the broker delivers in
+ * the JVM, as the RabbitMQ Java client would hand it over on the network link — timestamps in whole
+ * seconds (AMQP's), long strings as Strings.
  */
 public final class WireProperties {
   private WireProperties() {}
@@ -104,6 +106,63 @@ public final class WireProperties {
     if (v instanceof Map<?, ?> map) {
       Map<String, Object> out = new LinkedHashMap<>();
       map.forEach((k, e) -> out.put(String.valueOf(k), wireValue(e)));
+      return out;
+    }
+    return v;
+  }
+
+  /** The message the broker's {@code p} and {@code body} make, as the network link sees it. */
+  public static AmqpMessage message(BasicProperties p, byte[] body) {
+    return new AmqpMessage(
+        p.contentType(),
+        p.contentEncoding(),
+        plainHeaders(p.headers()),
+        p.deliveryMode(),
+        p.priority(),
+        p.correlationId(),
+        p.replyTo(),
+        p.expiration(),
+        p.messageId(),
+        p.timestamp() == null ? null : new Date(p.timestamp() * 1000),
+        p.type(),
+        p.userId(),
+        p.appId(),
+        body);
+  }
+
+  /**
+   * Header values as plain Java, whichever link decoded them: long strings (the broker's or the
+   * RabbitMQ client's) as Strings, timestamps as Dates in whole seconds.
+   */
+  public static Map<String, Object> plainHeaders(Map<String, Object> headers) {
+    if (headers == null) {
+      return null;
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    headers.forEach((k, v) -> out.put(k, plainValue(v)));
+    return out;
+  }
+
+  private static Object plainValue(Object v) {
+    if (v instanceof LongString
+        || v instanceof CharSequence
+        || v instanceof com.rabbitmq.client.LongString) {
+      return v.toString();
+    }
+    if (v instanceof Instant t) {
+      return new Date(t.getEpochSecond() * 1000);
+    }
+    if (v instanceof Date d) {
+      return new Date(d.getTime() / 1000 * 1000);
+    }
+    if (v instanceof List<?> list) {
+      List<Object> out = new ArrayList<>(list.size());
+      list.forEach(e -> out.add(plainValue(e)));
+      return out;
+    }
+    if (v instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      map.forEach((k, e) -> out.put(String.valueOf(k), plainValue(e)));
       return out;
     }
     return v;
