@@ -585,7 +585,7 @@ public final class Channel {
       }
     }
     if (tag == 0) {
-      q.requeue(List.of(entry));
+      q.requeue(List.of(entry), !noAck);
       return false;
     }
     handler.got(tag, entry, q.messageCount());

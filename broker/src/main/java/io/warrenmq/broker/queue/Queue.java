@@ -617,12 +617,22 @@ public final class Queue implements Destination {
 
   /** Delivered messages come back, marked redelivered, in their original places. */
   public void requeue(List<QueueEntry> entries) {
+    requeue(entries, true);
+  }
+
+  /**
+   * The same, for entries that were or were not counted as unacknowledged (a {@code basic.get}
+   * without ack taken when its channel had closed was not).
+   */
+  public void requeue(List<QueueEntry> entries, boolean wereUnacked) {
     if (entries.isEmpty()) {
       return;
     }
     lock.lock();
     try {
-      unacked -= entries.size();
+      if (wereUnacked) {
+        unacked -= entries.size();
+      }
       for (QueueEntry e : entries) {
         e.undecorate();
       }
