@@ -37,6 +37,7 @@ public class WarrenConnectionFactory
   private static final long serialVersionUID = 1L;
 
   private String uri;
+  private String addresses;
   private String clientId;
   private int prefetch = 64;
   private List<String> trustedPackages = new ArrayList<>(WarrenObjectMessage.DEFAULT_TRUSTED);
@@ -61,6 +62,19 @@ public class WarrenConnectionFactory
           "a broker URI is amqp://…, amqps://… or vm://…, not " + uri);
     }
     this.uri = uri;
+  }
+
+  /**
+   * The brokers to try, {@code HOST[:PORT][,HOST[:PORT]…]}, in place of the URI's hosts (which may
+   * list several too: {@code amqp://user:pass@h1:5672,h2:5672/vhost}). A connection goes to the
+   * first that answers; one made after its broker went away reaches another.
+   */
+  public void setAddresses(String addresses) {
+    this.addresses = addresses == null || addresses.isBlank() ? null : addresses.trim();
+  }
+
+  public String getAddresses() {
+    return addresses;
   }
 
   /** The client id every connection of this factory gets (then it cannot be set again). */
@@ -135,7 +149,7 @@ public class WarrenConnectionFactory
       link =
           "vm".equals(parsed.getScheme())
               ? VmBrokerLink.connect(parsed, user, password)
-              : AmqpBrokerLink.connect(parsed, user, password, "warren-jms");
+              : AmqpBrokerLink.connect(parsed, addresses, user, password, "warren-jms");
     } catch (LinkException e) {
       throw JmsErrors.jms("cannot connect", e);
     }

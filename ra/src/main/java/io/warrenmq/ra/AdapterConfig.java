@@ -268,10 +268,16 @@ public final class AdapterConfig implements Serializable {
     return Objects.hash(embedded, host, port, dataDir, virtualHost, brokerUri, user);
   }
 
+  /** The remote broker's hosts, as its URI lists them (one, or several for failover). */
+  private String remoteHosts() {
+    String authority = URI.create(brokerUri).getRawAuthority();
+    return authority == null ? brokerUri : authority.substring(authority.lastIndexOf('@') + 1);
+  }
+
   @Override
   public String toString() {
     return brokerUri != null
-        ? "remote broker " + URI.create(brokerUri).getHost()
+        ? "remote broker " + remoteHosts()
         : "embedded broker on " + host + ":" + port + " (data in " + dataDir + ")";
   }
 }

@@ -29,14 +29,28 @@ public final class AmqpBrokerLink implements BrokerLink {
   }
 
   /**
-   * Connects to {@code uri} ({@code amqp://user:pass@host:port/vhost}); {@code user} and {@code
-   * password}, when not null, replace the URI's.
+   * Connects to {@code uri} ({@code amqp://user:pass@host:port/vhost}, or with several brokers
+   * {@code amqp://user:pass@h1:5672,h2:5672/vhost}); {@code user} and {@code password}, when not
+   * null, replace the URI's.
    */
   public static AmqpBrokerLink connect(URI uri, String user, String password, String clientName)
       throws LinkException {
+    return connect(uri, null, user, password, clientName);
+  }
+
+  /**
+   * The same, with the brokers to try given apart ({@code HOST[:PORT][,HOST[:PORT]…]}, null for the
+   * URI's): the RabbitMQ Java client tries them until one answers, so a connection made after a
+   * broker went away reaches another — a node of the same cluster, WarrenMQ's or RabbitMQ's.
+   */
+  public static AmqpBrokerLink connect(
+      URI uri, String addresses, String user, String password, String clientName)
+      throws LinkException {
+    BrokerAddresses brokers;
     ConnectionFactory factory = new ConnectionFactory();
     try {
-      factory.setUri(uri);
+      brokers = BrokerAddresses.of(uri, addresses);
+      factory.setUri(brokers.first());
     } catch (Exception e) {
       throw new LinkException("invalid broker URI " + uri + ": " + e.getMessage(), 0, e);
     }
@@ -50,9 +64,9 @@ public final class AmqpBrokerLink implements BrokerLink {
     factory.setHandshakeTimeout(10_000);
     factory.setChannelRpcTimeout(30_000);
     try {
-      return new AmqpBrokerLink(factory.newConnection(clientName));
+      return new AmqpBrokerLink(factory.newConnection(brokers.all(), clientName));
     } catch (Exception e) {
-      throw AmqpErrors.toLinkException("cannot connect to " + factory.getHost(), e);
+      throw AmqpErrors.toLinkException("cannot connect to " + brokers, e);
     }
   }
 
