@@ -104,6 +104,16 @@ public final class ClusterNode implements AutoCloseable {
   private final RaftServer server;
   private final MetadataStateMachine metadata;
   private RaftClient client;
+  private volatile java.util.Set<String> running = null;
+  private final List<java.util.function.Consumer<java.util.Set<String>>> watchers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.ScheduledExecutorService watch =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "warren-cluster-watch");
+            t.setDaemon(true);
+            return t;
+          });
   private java.util.Set<RaftPeer> clientPeers = java.util.Set.of();
 
   private ClusterNode(
@@ -167,6 +177,7 @@ public final class ClusterNode implements AutoCloseable {
     RaftServer server = builder.build();
     server.start();
     ClusterNode node = new ClusterNode(settings, self, properties, server, metadata);
+    node.watch.scheduleWithFixedDelay(node::refreshRunning, 1, 1, TimeUnit.SECONDS);
     try {
       if (!member && !settings.seeds().isEmpty()) {
         node.join(settings.seeds());
@@ -265,6 +276,37 @@ public final class ClusterNode implements AutoCloseable {
   /** How long a change or a question waits for the cluster. */
   public long timeoutMillis() {
     return settings.timeoutMillis();
+  }
+
+  /**
+   * Whether {@code node} answered the leader lately, as this node last heard (once a second); true
+   * until it first heard.
+   */
+  public boolean isRunning(String node) {
+    java.util.Set<String> r = running;
+    return r == null || r.contains(node);
+  }
+
+  /** Calls {@code watcher} with the running nodes once a second, on the watch thread. */
+  public void watchRunning(java.util.function.Consumer<java.util.Set<String>> watcher) {
+    watchers.add(watcher);
+  }
+
+  private void refreshRunning() {
+    java.util.Set<String> now;
+    try {
+      now = java.util.Set.copyOf(status().running());
+    } catch (IOException | RuntimeException e) {
+      now = java.util.Set.of(settings.node()); // no leader to ask: nobody else is known to run
+    }
+    running = now;
+    for (var w : watchers) {
+      try {
+        w.accept(now);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "cluster watcher failed", e);
+      }
+    }
   }
 
   /** This node's name. */
@@ -451,6 +493,7 @@ public final class ClusterNode implements AutoCloseable {
 
   @Override
   public void close() {
+    watch.shutdownNow();
     try {
       synchronized (this) {
         if (client != null) {

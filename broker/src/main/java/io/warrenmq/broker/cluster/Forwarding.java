@@ -128,6 +128,10 @@ public final class Forwarding implements RemoteDelivery {
    * completes with the item's answer, or -1 when it did not get there.
    */
   CompletableFuture<Byte> send(String node, byte kind, Consumer<ByteBuf> writer) {
+    if (!cluster.isRunning(node)) {
+      // Known to be down: fails at once (a publisher is nacked), rather than wait for a timeout.
+      return CompletableFuture.completedFuture((byte) -1);
+    }
     return links.computeIfAbsent(node, Link::new).add(kind, writer);
   }
 

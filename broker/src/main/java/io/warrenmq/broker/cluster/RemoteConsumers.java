@@ -16,16 +16,12 @@ import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.broker.store.memory.MemoryQueueStorage;
 import io.warrenmq.broker.vhost.VirtualHost;
-import java.io.IOException;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,13 +55,6 @@ public final class RemoteConsumers {
             t.setDaemon(true);
             return t;
           });
-  private final ScheduledExecutorService watch =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "warren-relay-watch");
-            t.setDaemon(true);
-            return t;
-          });
 
   /** On the consumer's node: mirrors by relay id. */
   private final Map<String, Mirror> mirrors = new ConcurrentHashMap<>();
@@ -83,11 +72,10 @@ public final class RemoteConsumers {
     this.vhosts = vhosts;
     this.services = services;
     links.consumers(this);
-    watch.scheduleWithFixedDelay(this::dropGoneNodes, 1, 1, TimeUnit.SECONDS);
+    cluster.watchRunning(this::dropGoneNodes);
   }
 
   public void close() {
-    watch.shutdownNow();
     for (Relay r : relays.values()) {
       r.close();
     }
@@ -370,16 +358,7 @@ public final class RemoteConsumers {
   }
 
   /** Relays for nodes that stopped, and mirrors of nodes that stopped, go. */
-  private void dropGoneNodes() {
-    if (relays.isEmpty() && mirrors.isEmpty()) {
-      return;
-    }
-    List<String> running;
-    try {
-      running = cluster.status().running();
-    } catch (IOException | RuntimeException e) {
-      return; // no leader to ask now: next time
-    }
+  private void dropGoneNodes(java.util.Set<String> running) {
     for (Relay r : relays.values()) {
       if (!running.contains(r.origin) && relays.remove(r.id) != null) {
         r.close();
