@@ -128,11 +128,14 @@ public final class Forwarding implements RemoteDelivery {
    * completes with the item's answer, or -1 when it did not get there.
    */
   CompletableFuture<Byte> send(String node, byte kind, Consumer<ByteBuf> writer) {
-    if (!cluster.isRunning(node)) {
-      // Known to be down: fails at once (a publisher is nacked), rather than wait for a timeout.
+    Link link = links.computeIfAbsent(node, Link::new);
+    if (kind == MESSAGE && link.unreachable && !cluster.isRunning(node)) {
+      // The last try failed and the node is known to be down: a publish is nacked at once rather
+      // than wait for a timeout. Anything else (a consumer's subscription) is tried, and a success
+      // clears the mark.
       return CompletableFuture.completedFuture((byte) -1);
     }
-    return links.computeIfAbsent(node, Link::new).add(kind, writer);
+    return link.add(kind, writer);
   }
 
   @Override
@@ -175,6 +178,9 @@ public final class Forwarding implements RemoteDelivery {
     private List<CompletableFuture<Byte>> waiting = new ArrayList<>();
     private boolean sending;
 
+    /** Whether the last batch did not get there. */
+    volatile boolean unreachable;
+
     Link(String node) {
       this.node = node;
     }
@@ -203,6 +209,7 @@ public final class Forwarding implements RemoteDelivery {
           .ask(node, bytes)
           .whenComplete(
               (reply, failure) -> {
+                unreachable = failure != null;
                 for (int i = 0; i < answers.size(); i++) {
                   answers
                       .get(i)

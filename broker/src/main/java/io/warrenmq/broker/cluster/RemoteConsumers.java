@@ -56,6 +56,12 @@ public final class RemoteConsumers {
             return t;
           });
 
+  /** A node missing from the running nodes this long is gone for relays and mirrors. */
+  private static final long GONE_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+
+  /** Since when each node has been missing from the running nodes. */
+  private final Map<String, Long> absentSince = new ConcurrentHashMap<>();
+
   /** On the consumer's node: mirrors by relay id. */
   private final Map<String, Mirror> mirrors = new ConcurrentHashMap<>();
 
@@ -140,6 +146,7 @@ public final class RemoteConsumers {
     private final String id;
     private final String home;
     private final Map<Message, Long> tags = new IdentityHashMap<>();
+    private final long created = System.nanoTime();
     private volatile Queue queue;
 
     Mirror(String id, String home) {
@@ -278,6 +285,7 @@ public final class RemoteConsumers {
     private final String origin;
     private final Channel channel;
     private final ExclusiveQueues none = new ExclusiveQueues();
+    private final long created = System.nanoTime();
 
     Relay(String id, String origin, VirtualHost vhost) {
       this.id = id;
@@ -359,15 +367,39 @@ public final class RemoteConsumers {
 
   /** Relays for nodes that stopped, and mirrors of nodes that stopped, go. */
   private void dropGoneNodes(java.util.Set<String> running) {
+    long now = System.nanoTime();
+    absentSince.keySet().removeIf(running::contains);
+    for (String n : missing(running)) {
+      absentSince.putIfAbsent(n, now);
+    }
     for (Relay r : relays.values()) {
-      if (!running.contains(r.origin) && relays.remove(r.id) != null) {
+      if (gone(r.origin, r.created, now) && relays.remove(r.id) != null) {
         r.close();
       }
     }
     for (Mirror m : mirrors.values()) {
-      if (!running.contains(m.home)) {
+      if (gone(m.home, m.created, now)) {
         m.gone();
       }
     }
+  }
+
+  /**
+   * Whether {@code node} has been missing from the running nodes for a few seconds, since before
+   * something of it was made here (a node seen missing a moment too long, as a view a second old
+   * may show a node that just came back, is not taken for gone).
+   */
+  private boolean gone(String node, long created, long now) {
+    Long since = absentSince.get(node);
+    return since != null && created < since && now - since >= GONE_AFTER_NANOS;
+  }
+
+  /** The nodes this node has relays or mirrors with that are missing from {@code running}. */
+  private java.util.Set<String> missing(java.util.Set<String> running) {
+    java.util.Set<String> nodes = new java.util.HashSet<>();
+    relays.values().forEach(r -> nodes.add(r.origin));
+    mirrors.values().forEach(m -> nodes.add(m.home));
+    nodes.removeIf(running::contains);
+    return nodes;
   }
 }
