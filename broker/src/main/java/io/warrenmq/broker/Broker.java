@@ -5,6 +5,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.warrenmq.broker.cluster.ClusterNode;
 import io.warrenmq.broker.cluster.ClusterTopology;
 import io.warrenmq.broker.cluster.Forwarding;
+import io.warrenmq.broker.cluster.QuorumQueues;
 import io.warrenmq.broker.cluster.RemoteConsumers;
 import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.protocol.ReplyCode;
@@ -67,6 +68,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
   private final ClusterTopology topology;
   private ClusterNode cluster;
   private RemoteConsumers remoteConsumers;
+  private QuorumQueues quorumQueues;
   private ScheduledFuture<?> memoryCheck;
   private ScheduledFuture<?> diskCheck;
 
@@ -117,8 +119,10 @@ public final class Broker implements AutoCloseable, BrokerServices {
    * the cluster's timeout passes: a node without a majority still starts, and refuses changes).
    */
   private void joinCluster() throws InterruptedException {
+    quorumQueues = new QuorumQueues(config.cluster().node(), memory, topology);
+    vhosts.values().forEach(v -> v.replicateWith(quorumQueues));
     try {
-      cluster = ClusterNode.start(config.cluster(), config.dataDir(), topology);
+      cluster = ClusterNode.start(config.cluster(), config.dataDir(), topology, quorumQueues);
     } catch (java.io.IOException | RuntimeException e) {
       timers.shutdownNow();
       store.close();
@@ -147,6 +151,8 @@ public final class Broker implements AutoCloseable, BrokerServices {
           "node {0} could not reach a majority of its cluster: it serves what it has applied and"
               + " refuses changes until it can",
           config.cluster().node());
+    } finally {
+      quorumQueues.caughtUp();
     }
   }
 
@@ -422,6 +428,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
     if (cluster != null) {
       topology.close();
       remoteConsumers.close();
+      quorumQueues.close();
       cluster.close();
     }
     timers.shutdownNow();

@@ -116,6 +116,15 @@ public final class ClusterNode implements AutoCloseable {
           });
   private java.util.Set<RaftPeer> clientPeers = java.util.Set.of();
 
+  /** Questions to other nodes wait for their answers here. */
+  private final java.util.concurrent.ExecutorService asking =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "warren-cluster-ask");
+            t.setDaemon(true);
+            return t;
+          });
+
   private ClusterNode(
       ClusterSettings settings,
       RaftPeer self,
@@ -138,7 +147,10 @@ public final class ClusterNode implements AutoCloseable {
    * @throws IOException the cluster port cannot be opened, or no seed would add this node
    */
   public static ClusterNode start(
-      ClusterSettings settings, Path dataDir, MetadataStateMachine.Applier applier)
+      ClusterSettings settings,
+      Path dataDir,
+      MetadataStateMachine.Applier applier,
+      QuorumQueues quorumQueues)
       throws IOException {
     Path storage = dataDir.resolve(DIRECTORY);
     Files.createDirectories(storage);
@@ -164,7 +176,8 @@ public final class ClusterNode implements AutoCloseable {
     RaftServer.Builder builder =
         RaftServer.newBuilder()
             .setServerId(self.getId())
-            .setStateMachine(metadata)
+            .setStateMachineRegistry(
+                group -> group.equals(METADATA) ? metadata : quorumQueues.stateMachine(group))
             .setProperties(properties);
     if (!member) {
       // A new cluster of one, or (joining) the group with no members yet, which the leader's
@@ -175,8 +188,9 @@ public final class ClusterNode implements AutoCloseable {
               : RaftGroup.valueOf(METADATA));
     }
     RaftServer server = builder.build();
-    server.start();
     ClusterNode node = new ClusterNode(settings, self, properties, server, metadata);
+    quorumQueues.attach(node);
+    server.start();
     node.watch.scheduleWithFixedDelay(node::refreshRunning, 1, 1, TimeUnit.SECONDS);
     try {
       if (!member && !settings.seeds().isEmpty()) {
@@ -265,7 +279,12 @@ public final class ClusterNode implements AutoCloseable {
     return client;
   }
 
-  private Collection<RaftPeer> currentPeers() throws IOException {
+  /** The Raft server, which runs the metadata group and every quorum queue's group. */
+  RaftServer server() {
+    return server;
+  }
+
+  Collection<RaftPeer> currentPeers() throws IOException {
     return server.getDivision(METADATA).getRaftConf().getCurrentPeers();
   }
 
@@ -357,23 +376,29 @@ public final class ClusterNode implements AutoCloseable {
    * how nodes hand each other messages.
    */
   public CompletableFuture<byte[]> ask(String node, byte[] request) {
-    try {
-      return client()
-          .async()
-          .sendStaleRead(
-              Message.valueOf(UnsafeByteOperations.unsafeWrap(request)),
-              0,
-              RaftPeerId.valueOf(node))
-          .thenApply(
-              reply -> {
-                if (!reply.isSuccess()) {
-                  throw new java.util.concurrent.CompletionException(reply.getException());
-                }
-                return reply.getMessage().getContent().toByteArray();
-              });
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    // Not through the client's asynchronous API: it completes its requests in the order they
+    // were sent, so one question still waiting (a change that waits for the log, a node that
+    // stopped) would hold up every later one, to every node.
+    return CompletableFuture.supplyAsync(
+        () -> {
+          RaftClientReply reply;
+          try {
+            reply =
+                client()
+                    .io()
+                    .sendStaleRead(
+                        Message.valueOf(UnsafeByteOperations.unsafeWrap(request)),
+                        0,
+                        RaftPeerId.valueOf(node));
+          } catch (IOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+          if (!reply.isSuccess()) {
+            throw new java.util.concurrent.CompletionException(reply.getException());
+          }
+          return reply.getMessage().getContent().toByteArray();
+        },
+        asking);
   }
 
   /** Answers what other nodes {@link #ask} this one. */
@@ -494,6 +519,7 @@ public final class ClusterNode implements AutoCloseable {
   @Override
   public void close() {
     watch.shutdownNow();
+    asking.shutdownNow();
     try {
       synchronized (this) {
         if (client != null) {

@@ -110,6 +110,13 @@ public final class Forwarding implements RemoteDelivery {
 
   /** What {@link #writeMessage} wrote, as a message of this node's own. */
   Message readMessage(ByteBuf in) {
+    return readMessage(in, memory);
+  }
+
+  /**
+   * What {@link #writeMessage} wrote, as a message of this node's own, counted in {@code memory}.
+   */
+  static Message readMessage(ByteBuf in, MemoryAccount memory) {
     String exchange = Wire.readShortString(in);
     String routingKey = Wire.readShortString(in);
     ByteBuf properties = in.readSlice(in.readInt());
@@ -147,6 +154,14 @@ public final class Forwarding implements RemoteDelivery {
       boolean exclusive,
       Map<String, Object> arguments) {
     return consumers.subscribe(node, vhost, queue, prefetch, exclusive, arguments);
+  }
+
+  @Override
+  public void moved(VirtualHost vhost, String queue, String node) {
+    RemoteConsumers handler = consumers;
+    if (handler != null) {
+      handler.moved(vhost, queue, node);
+    }
   }
 
   /** Answers items of the consumer kinds ({@link RemoteConsumers}). */
@@ -205,26 +220,29 @@ public final class Forwarding implements RemoteDelivery {
       sending = true;
       byte[] bytes = new byte[batch.readableBytes()];
       batch.readBytes(bytes);
-      cluster
-          .ask(node, bytes)
-          .whenComplete(
-              (reply, failure) -> {
-                unreachable = failure != null;
-                for (int i = 0; i < answers.size(); i++) {
-                  answers
-                      .get(i)
-                      .complete(
-                          failure != null || reply == null || i >= reply.length
-                              ? (byte) -1
-                              : reply[i]);
-                }
-                synchronized (this) {
-                  sending = false;
-                  if (!waiting.isEmpty()) {
-                    send();
-                  }
-                }
-              });
+      // The link to this node itself (a consumer of a replicated queue this node came to lead)
+      // takes the same path, without the transport.
+      CompletableFuture<byte[]> answered =
+          node.equals(cluster.name())
+              ? CompletableFuture.supplyAsync(() -> receive(ByteBuffer.wrap(bytes)), changes)
+                  .thenCompose(answer -> answer)
+              : cluster.ask(node, bytes);
+      answered.whenComplete(
+          (reply, failure) -> {
+            unreachable = failure != null;
+            for (int i = 0; i < answers.size(); i++) {
+              answers
+                  .get(i)
+                  .complete(
+                      failure != null || reply == null || i >= reply.length ? (byte) -1 : reply[i]);
+            }
+            synchronized (this) {
+              sending = false;
+              if (!waiting.isEmpty()) {
+                send();
+              }
+            }
+          });
     }
   }
 
@@ -320,7 +338,9 @@ public final class Forwarding implements RemoteDelivery {
 
   /** Takes a batch another node sent: handles each item in order, then answers. */
   private CompletableFuture<byte[]> receiveMessages(ByteBuf in) {
-    List<Byte> outcomes = new ArrayList<>();
+    // Answers of replicated queues come in on other threads: set under the list's lock.
+    List<Byte> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<Void>> replicating = new ArrayList<>();
     boolean stored = false;
     while (in.isReadable()) {
       byte kind = in.readByte();
@@ -344,26 +364,49 @@ public final class Forwarding implements RemoteDelivery {
         }
         VirtualHost.Published p = vhost.acceptForwarded(message, queueNames);
         stored |= message.storeId() != 0;
+        int at = outcomes.size();
         outcomes.add((byte) (p.rejected() ? Outcome.REJECTED : Outcome.TAKEN).ordinal());
+        if (p.forwarded() != null) {
+          // Replicated queues (or one this node no longer leads) answer for themselves.
+          replicating.add(
+              p.forwarded()
+                  .thenAccept(
+                      o -> {
+                        if (o != Outcome.TAKEN) {
+                          outcomes.set(at, (byte) o.ordinal());
+                        }
+                      }));
+        }
       } finally {
         message.release();
       }
     }
-    byte[] answer = new byte[outcomes.size()];
-    for (int i = 0; i < answer.length; i++) {
-      answer[i] = outcomes.get(i);
-    }
+    CompletableFuture<Void> replicated =
+        CompletableFuture.allOf(replicating.toArray(CompletableFuture[]::new));
     if (!stored) {
-      return CompletableFuture.completedFuture(answer);
+      return replicated.thenApply(v -> answer(outcomes));
     }
     CompletableFuture<byte[]> onDisk = new CompletableFuture<>();
     whenSynced.accept(
-        failure -> {
-          if (failure != null) {
-            java.util.Arrays.fill(answer, (byte) Outcome.FAILED.ordinal());
-          }
-          onDisk.complete(answer);
-        });
+        failure ->
+            replicated.thenRun(
+                () -> {
+                  byte[] answer = answer(outcomes);
+                  if (failure != null) {
+                    java.util.Arrays.fill(answer, (byte) Outcome.FAILED.ordinal());
+                  }
+                  onDisk.complete(answer);
+                }));
     return onDisk;
+  }
+
+  private static byte[] answer(List<Byte> outcomes) {
+    synchronized (outcomes) {
+      byte[] answer = new byte[outcomes.size()];
+      for (int i = 0; i < answer.length; i++) {
+        answer[i] = outcomes.get(i);
+      }
+      return answer;
+    }
   }
 }

@@ -95,7 +95,7 @@ public final class RemoteConsumers {
 
   /**
    * A local queue to consume queue {@code queueName} of node {@code home} from: the relay on that
-   * node starts consuming for it now.
+   * node starts consuming for it now. The consumer of a replicated queue follows its leader.
    */
   public Queue subscribe(
       String home,
@@ -104,8 +104,14 @@ public final class RemoteConsumers {
       int prefetch,
       boolean exclusive,
       Map<String, Object> arguments) {
-    String id = UUID.randomUUID().toString();
-    Mirror mirror = new Mirror(id, home);
+    Mirror mirror =
+        new Mirror(
+            vhost,
+            queueName,
+            prefetch == 0 ? UNLIMITED_PREFETCH : prefetch,
+            exclusive,
+            arguments == null ? Map.of() : arguments,
+            vhost.leaderOf(queueName) != null);
     mirror.queue =
         new Queue(
             queueName,
@@ -117,48 +123,110 @@ public final class RemoteConsumers {
             new MemoryQueueStorage(),
             Long.MAX_VALUE,
             mirror);
-    mirrors.put(id, mirror);
-    links
-        .send(
-            home,
-            Forwarding.SUBSCRIBE,
-            out -> {
-              Wire.writeShortString(out, id);
-              Wire.writeShortString(out, cluster.name());
-              Wire.writeShortString(out, vhost.name());
-              Wire.writeShortString(out, queueName);
-              out.writeInt(prefetch == 0 ? UNLIMITED_PREFETCH : prefetch);
-              out.writeBoolean(exclusive);
-              FieldTable.write(out, arguments == null ? Map.of() : arguments);
-            })
-        .thenAccept(
-            answer -> {
-              if (answer != Forwarding.OK) {
-                // The queue's node would not (or could not) consume for it: cancelled.
-                mirror.gone();
-              }
-            });
+    mirror.subscribeTo(home);
     return mirror.queue;
+  }
+
+  /** A replicated queue has a new leader: its consumers here consume from there. */
+  void moved(VirtualHost vhost, String queueName, String node) {
+    for (Mirror m : mirrors.values()) {
+      if (m.follows && m.vhost == vhost && m.queueName.equals(queueName)) {
+        m.follow(node);
+      }
+    }
   }
 
   /** The local stand-in of a queue of another node, for one consumer. */
   private final class Mirror implements Queue.Lifecycle {
-    private final String id;
-    private final String home;
+    private final VirtualHost vhost;
+    private final String queueName;
+    private final int prefetch;
+    private final boolean exclusive;
+    private final Map<String, Object> arguments;
+
+    /** Whether it follows a replicated queue's leader, rather than end with its node. */
+    private final boolean follows;
+
     private final Map<Message, Long> tags = new IdentityHashMap<>();
-    private final long created = System.nanoTime();
     private volatile Queue queue;
 
-    Mirror(String id, String home) {
-      this.id = id;
-      this.home = home;
+    /** The relay that fills it now, its node, and since when (nanoTime). */
+    private volatile String id;
+
+    private volatile String home;
+    private volatile long created;
+
+    /** Since when (nanoTime) it has had no relay, waiting for its queue's next leader; 0 if not. */
+    private volatile long lostSince;
+
+    Mirror(
+        VirtualHost vhost,
+        String queueName,
+        int prefetch,
+        boolean exclusive,
+        Map<String, Object> arguments,
+        boolean follows) {
+      this.vhost = vhost;
+      this.queueName = queueName;
+      this.prefetch = prefetch;
+      this.exclusive = exclusive;
+      this.arguments = arguments;
+      this.follows = follows;
     }
 
-    void deliver(long tag, Message message) {
+    /** Has the queue's node {@code node} consume for it, through a new relay. */
+    synchronized void subscribeTo(String node) {
+      String previous = id;
+      if (previous != null) {
+        mirrors.remove(previous);
+        links.send(home, Forwarding.CANCEL, out -> Wire.writeShortString(out, previous));
+        // What the previous relay sent comes again from the new one, redelivered: what the
+        // consumer has not taken yet goes, and settling what it has goes nowhere.
+        synchronized (tags) {
+          tags.clear();
+        }
+        queue.purge();
+      }
+      String relay = UUID.randomUUID().toString();
+      id = relay;
+      home = node;
+      created = System.nanoTime();
+      lostSince = 0;
+      mirrors.put(relay, this);
+      links
+          .send(
+              node,
+              Forwarding.SUBSCRIBE,
+              out -> {
+                Wire.writeShortString(out, relay);
+                Wire.writeShortString(out, cluster.name());
+                Wire.writeShortString(out, vhost.name());
+                Wire.writeShortString(out, queueName);
+                out.writeInt(prefetch);
+                out.writeBoolean(exclusive);
+                FieldTable.write(out, arguments);
+              })
+          .thenAccept(
+              answer -> {
+                if (answer != Forwarding.OK) {
+                  // The queue's node would not (or could not) consume for it.
+                  lost(relay);
+                }
+              });
+    }
+
+    /** The queue's leader is {@code node} now. */
+    synchronized void follow(String node) {
+      if (lostSince != 0 || !node.equals(home)) {
+        subscribeTo(node);
+      }
+    }
+
+    void deliver(long tag, Message message, boolean redelivered) {
       synchronized (tags) {
         tags.put(message, tag);
       }
-      queue.enqueue(message, null);
+      queue.enqueue(message, null, redelivered);
     }
 
     @Override
@@ -167,12 +235,13 @@ public final class RemoteConsumers {
       synchronized (tags) {
         tag = tags.remove(message);
       }
+      String relay = id;
       if (tag != null) {
         links.send(
             home,
             Forwarding.SETTLE,
             out -> {
-              Wire.writeShortString(out, id);
+              Wire.writeShortString(out, relay);
               out.writeLong(tag);
               out.writeBoolean(acked);
             });
@@ -181,10 +250,45 @@ public final class RemoteConsumers {
 
     @Override
     public void lastConsumerGone(Queue q) {
-      if (mirrors.remove(id) != null) {
-        links.send(home, Forwarding.CANCEL, out -> Wire.writeShortString(out, id));
+      String relay = id;
+      if (mirrors.remove(relay) != null) {
+        links.send(home, Forwarding.CANCEL, out -> Wire.writeShortString(out, relay));
       }
       q.delete();
+    }
+
+    /**
+     * Relay {@code relay} went, or its node did. A consumer of a replicated queue waits for the
+     * queue's next leader (at most the cluster's timeout); any other is cancelled.
+     */
+    synchronized void lost(String relay) {
+      if (!relay.equals(id) || lostSince != 0) {
+        return; // an earlier relay, or known
+      }
+      if (!follows || vhost.leaderOf(queueName) == null) {
+        gone();
+        return;
+      }
+      lostSince = System.nanoTime();
+      String leader = vhost.leaderOf(queueName);
+      if (!leader.equals(home)) {
+        subscribeTo(leader); // the move was heard first
+      }
+    }
+
+    /** Once a second while it waits: a leader heard of since, or the wait is over. */
+    synchronized void stillLost(long now) {
+      if (lostSince == 0) {
+        return;
+      }
+      String leader = vhost.leaderOf(queueName);
+      if (leader == null
+          || now - lostSince
+              > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(cluster.timeoutMillis())) {
+        gone();
+      } else if (!leader.equals(home) || cluster.isRunning(leader)) {
+        subscribeTo(leader);
+      }
     }
 
     /** The queue, its node or the relay went: the consumer is cancelled. */
@@ -227,11 +331,12 @@ public final class RemoteConsumers {
       }
       case Forwarding.DELIVER -> {
         long tag = in.readLong();
+        boolean redelivered = in.readBoolean();
         Message message = links.readMessage(in);
         Mirror m = mirrors.get(id);
         try {
           if (m != null) {
-            m.deliver(tag, message);
+            m.deliver(tag, message, redelivered);
           }
         } finally {
           message.release();
@@ -241,7 +346,7 @@ public final class RemoteConsumers {
       case Forwarding.CANCELLED -> {
         Mirror m = mirrors.get(id);
         if (m != null) {
-          m.gone();
+          m.lost(id);
         }
         return Forwarding.OK;
       }
@@ -329,6 +434,7 @@ public final class RemoteConsumers {
           out -> {
             Wire.writeShortString(out, id);
             out.writeLong(deliveryTag);
+            out.writeBoolean(entry.redelivered());
             Forwarding.writeMessage(out, entry.message());
           });
     }
@@ -377,10 +483,11 @@ public final class RemoteConsumers {
         r.close();
       }
     }
-    for (Mirror m : mirrors.values()) {
+    for (Mirror m : java.util.Set.copyOf(mirrors.values())) {
       if (gone(m.home, m.created, now)) {
-        m.gone();
+        m.lost(m.id);
       }
+      m.stillLost(now);
     }
   }
 

@@ -374,6 +374,14 @@ public final class Queue implements Destination {
    * @return whether the queue took it, and whether the publisher should pause
    */
   public Enqueued enqueue(Message message, BackpressureListener waiter) {
+    return enqueue(message, waiter, false);
+  }
+
+  /**
+   * The same, for a message that comes marked redelivered: one another node's queue delivered
+   * again, which this queue stands in for.
+   */
+  public Enqueued enqueue(Message message, BackpressureListener waiter, boolean redelivered) {
     Enqueued result = Enqueued.TAKEN;
     lock.lock();
     try {
@@ -387,7 +395,7 @@ public final class Queue implements Destination {
         }
         result = Enqueued.REJECTED;
       } else {
-        result = add(message, waiter);
+        result = add(message, waiter, redelivered);
       }
     } finally {
       lock.unlock();
@@ -396,7 +404,7 @@ public final class Queue implements Destination {
     return result;
   }
 
-  private Enqueued add(Message message, BackpressureListener waiter) {
+  private Enqueued add(Message message, BackpressureListener waiter, boolean redelivered) {
     message.retain();
     if (!expiring && message.expirationMillis() >= 0) {
       expiring = true;
@@ -408,7 +416,7 @@ public final class Queue implements Destination {
     if (maxPriority > 0) {
       place = placeByPriority(message, place);
     }
-    storage.add(new QueueEntry(place, message, false, expiresAt(message)));
+    storage.add(new QueueEntry(place, message, redelivered, expiresAt(message)));
     if (storage.size() == 1) {
       QueueConsumer consumer = takeConsumer(message);
       if (consumer != null) {
@@ -765,6 +773,14 @@ public final class Queue implements Destination {
     }
     notifyReleased(released);
     return dropped;
+  }
+
+  /**
+   * For a replicated queue: completes once a majority of its nodes hold every message it took so
+   * far (false when that failed); null for a queue of one node.
+   */
+  public java.util.concurrent.CompletableFuture<Boolean> replicated() {
+    return storage.replicated();
   }
 
   /**

@@ -149,6 +149,20 @@ public final class QueueDeclaration {
     return typed;
   }
 
+  /** Whether {@code arguments} declare a quorum queue. */
+  public static boolean quorum(Map<String, Object> arguments) {
+    return arguments != null && typeArgument(arguments) == QueueType.QUORUM;
+  }
+
+  /**
+   * How many nodes a new quorum queue is replicated on: {@code x-quorum-initial-group-size}, else 3
+   * (RabbitMQ's default; a smaller cluster has all its nodes).
+   */
+  public static int initialGroupSize(Map<String, Object> arguments) {
+    Object v = arguments == null ? null : arguments.get("x-quorum-initial-group-size");
+    return v instanceof Number n && n.longValue() > 0 ? (int) Math.min(n.longValue(), 1 << 10) : 3;
+  }
+
   /** The type {@code x-queue-type} names, or null when it is absent or names none. */
   private static QueueType typeArgument(Map<String, Object> arguments) {
     Object v = arguments.get(TYPE);

@@ -60,4 +60,13 @@ public interface QueueStorage {
 
   /** The broker is stopping: releases the messages held on the heap; what is stored stays. */
   void close();
+
+  /**
+   * For a storage that replicates its queue to other nodes: completes, true, once everything added
+   * so far is held by a majority of them (false when that failed). Null for any other storage. Any
+   * thread.
+   */
+  default java.util.concurrent.CompletableFuture<Boolean> replicated() {
+    return null;
+  }
 }

@@ -43,6 +43,12 @@ public interface RemoteDelivery {
       String node, String vhost, String queue, boolean ifUnused, boolean ifEmpty);
 
   /**
+   * A replicated queue has a new leader, {@code node} (this node's name when it leads it now): its
+   * consumers on other nodes follow it.
+   */
+  void moved(VirtualHost vhost, String queue, String node);
+
+  /**
    * A local queue a consumer takes the messages of queue {@code queue} of node {@code node} from:
    * that node consumes for it, with {@code prefetch}, and relays what it gets.
    */

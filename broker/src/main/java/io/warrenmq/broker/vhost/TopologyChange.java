@@ -3,6 +3,7 @@ package io.warrenmq.broker.vhost;
 import io.warrenmq.broker.protocol.AmqpException;
 import io.warrenmq.broker.protocol.FieldTable;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,9 +54,16 @@ public sealed interface TopologyChange {
               b(t, "autoDelete"),
               table(t, "arguments"),
               s(t, "owner"),
-              s(t, "home"));
+              s(t, "home"),
+              list(t, "members"));
       case DeleteQueue.OP ->
           new DeleteQueue(s(t, "name"), ((Number) t.get("incarnation")).longValue());
+      case MoveQueue.OP ->
+          new MoveQueue(
+              s(t, "name"),
+              ((Number) t.get("incarnation")).longValue(),
+              s(t, "node"),
+              ((Number) t.get("term")).longValue());
       case BindQueue.OP ->
           new BindQueue(s(t, "queue"), s(t, "exchange"), s(t, "key"), table(t, "arguments"));
       case UnbindQueue.OP ->
@@ -192,6 +200,8 @@ public sealed interface TopologyChange {
    *
    * @param ownerId the owning connection of an exclusive queue, or null
    * @param home the node that will hold its messages, or null on a broker of its own
+   * @param members the nodes a replicated (quorum) queue lives on, {@code home} first; empty for a
+   *     queue of one node
    */
   record DeclareQueue(
       String name,
@@ -199,9 +209,14 @@ public sealed interface TopologyChange {
       boolean autoDelete,
       Map<String, Object> arguments,
       String ownerId,
-      String home)
+      String home,
+      List<String> members)
       implements TopologyChange {
     static final String OP = "queue.declare";
+
+    public DeclareQueue {
+      members = members == null ? List.of() : List.copyOf(members);
+    }
 
     @Override
     public String describe(String vhost) {
@@ -227,6 +242,9 @@ public sealed interface TopologyChange {
       if (home != null) {
         t.put("home", home);
       }
+      if (!members.isEmpty()) {
+        t.put("members", String.join(",", members));
+      }
       return t;
     }
   }
@@ -251,6 +269,32 @@ public sealed interface TopologyChange {
     @Override
     public Map<String, Object> encode() {
       return Map.of("op", OP, "name", name, "incarnation", incarnation);
+    }
+  }
+
+  /**
+   * A replicated queue has a new leader, {@code node}, elected in {@code term} of the queue's own
+   * Raft group: the node that holds its messages for every other node. A move of an older term than
+   * the last one applied changes nothing (the log may carry an old leader's late claim).
+   */
+  record MoveQueue(String name, long incarnation, String node, long term)
+      implements TopologyChange {
+    static final String OP = "queue.move";
+
+    @Override
+    public String describe(String vhost) {
+      return "move " + VirtualHost.resource(vhost, "queue", name) + " to node " + node;
+    }
+
+    @Override
+    public long applyTo(VirtualHost vhost, long index) {
+      vhost.applyMoveQueue(name, incarnation, node, term);
+      return 0;
+    }
+
+    @Override
+    public Map<String, Object> encode() {
+      return Map.of("op", OP, "name", name, "incarnation", incarnation, "node", node, "term", term);
     }
   }
 
@@ -306,6 +350,11 @@ public sealed interface TopologyChange {
 
   private static boolean b(Map<String, Object> t, String key) {
     return Boolean.TRUE.equals(t.get(key));
+  }
+
+  private static List<String> list(Map<String, Object> t, String key) {
+    String v = FieldTable.string(t, key);
+    return v == null || v.isEmpty() ? List.of() : List.of(v.split(","));
   }
 
   @SuppressWarnings("unchecked")

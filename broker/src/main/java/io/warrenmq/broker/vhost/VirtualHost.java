@@ -16,6 +16,7 @@ import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueDeclaration;
 import io.warrenmq.broker.queue.QueueSettings;
 import io.warrenmq.broker.queue.QueueStorage;
+import io.warrenmq.broker.queue.QueueType;
 import io.warrenmq.broker.store.DefinitionStore;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -51,10 +52,15 @@ public final class VirtualHost implements Queue.Lifecycle {
   private final DefinitionStore store;
   private final TopologyLog log;
   private volatile RemoteDelivery remote;
+  private volatile ReplicatedQueues replicas;
   private final Object topology = new Object();
   private final Map<String, Exchange> exchanges = new ConcurrentHashMap<>();
   private final Map<String, Queue> queues = new ConcurrentHashMap<>();
   private final Map<String, RemoteQueue> remoteQueues = new ConcurrentHashMap<>();
+
+  /** The term of its group in which this node was elected leader, for each queue it leads. */
+  private final Map<String, Long> ledTerms = new ConcurrentHashMap<>();
+
   private final Map<Destination, Set<Binding>> bindingsTo = new IdentityHashMap<>();
 
   /**
@@ -303,6 +309,19 @@ public final class VirtualHost implements Queue.Lifecycle {
     return via.subscribe(r.home(), this, queueName, prefetch, exclusive, arguments);
   }
 
+  /**
+   * Where a replicated queue is led from, as this node last heard: that node's name (this node's
+   * when it leads it); null for a queue that is not replicated, or not known.
+   */
+  public String leaderOf(String queueName) {
+    Queue q = queues.get(queueName);
+    if (q != null) {
+      return ledTerms.containsKey(queueName) ? log.node() : null;
+    }
+    RemoteQueue r = remoteQueues.get(queueName);
+    return r != null && r.replicated() ? r.home() : null;
+  }
+
   /** Looks up a queue that {@code owner} may use: an exclusive queue only by its owner. */
   public Queue queue(String queueName, QueueOwner owner) throws AmqpException {
     Queue q = queue(queueName);
@@ -407,20 +426,63 @@ public final class VirtualHost implements Queue.Lifecycle {
     }
     // Exclusive queues stay with their connection's node; others go where the locator says.
     String home = exclusive || !log.replicated() ? log.node() : log.place(locator(args));
+    ReplicatedQueues group = replicas;
+    List<String> members =
+        group != null && QueueDeclaration.quorum(args)
+            ? group.members(home, QueueDeclaration.initialGroupSize(args))
+            : List.of();
     boolean created =
         1
             == log.submit(
                 this,
-                new TopologyChange.DeclareQueue(actual, durable, autoDelete, args, ownerId, home));
+                new TopologyChange.DeclareQueue(
+                    actual, durable, autoDelete, args, ownerId, home, members));
+    if (!members.isEmpty()) {
+      awaitLeader(actual);
+    }
     Queue q = queues.get(actual);
     if (q == null) {
       RemoteQueue r = remoteQueues.get(actual);
       if (r != null) {
-        return remoteCounts(r); // declared on another node at the same moment
+        // Replicated and led elsewhere (its leader has it: it told the cluster so), declared on
+        // another node at the same moment, or placed on another node, which answers for it.
+        return created && !members.isEmpty()
+            ? new Declared(null, actual, true, 0, 0)
+            : remoteCounts(r);
       }
       throw AmqpException.of(ReplyCode.NOT_FOUND, "no %s", resource("queue", actual));
     }
     return Declared.of(q, created);
+  }
+
+  /**
+   * Waits, up to the cluster's timeout, until a new replicated queue's group has a leader this node
+   * knows of, so that what the declaring client publishes next finds it.
+   */
+  private void awaitLeader(String queueName) throws AmqpException {
+    long deadline = System.nanoTime() + log.timeoutMillis() * 1_000_000L;
+    synchronized (topology) {
+      while (true) {
+        RemoteQueue r = remoteQueues.get(queueName);
+        if (r == null || r.term() > 0) {
+          return; // led here, led elsewhere, or deleted meanwhile
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw AmqpException.of(
+              ReplyCode.INTERNAL_ERROR,
+              "failed to declare %s because the operation timed out",
+              resource("queue", queueName));
+        }
+        try {
+          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(topology, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw AmqpException.of(
+              ReplyCode.INTERNAL_ERROR, "interrupted declaring %s", resource("queue", queueName));
+        }
+      }
+    }
   }
 
   /** Applies a queue declaration; the queue is created here when this node is its home. */
@@ -469,7 +531,10 @@ public final class VirtualHost implements Queue.Lifecycle {
       QueueSettings settings =
           QueueDeclaration.checkNew(
               resource, d.durable(), exclusive, d.autoDelete(), d.arguments());
-      if (d.home() != null && !d.home().equals(log.node())) {
+      boolean replicated = !d.members().isEmpty();
+      if (replicated || (d.home() != null && !d.home().equals(log.node()))) {
+        // A replicated queue is led, even here, by whichever member its group elects: until one
+        // is heard of (term 0) it is where its declaration placed it.
         remoteQueues.put(
             d.name(),
             new RemoteQueue(
@@ -480,7 +545,12 @@ public final class VirtualHost implements Queue.Lifecycle {
                 d.arguments(),
                 settings,
                 d.home(),
-                incarnation));
+                incarnation,
+                0));
+        ReplicatedQueues group = replicas;
+        if (replicated && group != null) {
+          group.declared(this, d.name(), incarnation, d.members());
+        }
         return true;
       }
       // Exclusive queues end with their connection, so they are never recovered (RabbitMQ).
@@ -739,6 +809,7 @@ public final class VirtualHost implements Queue.Lifecycle {
         if (r != null && r.incarnation() == incarnation) {
           remoteQueues.remove(queueName);
           unlinkDestination(r);
+          forgetReplicas(r.replicated(), queueName, incarnation);
         }
         return 0;
       }
@@ -747,7 +818,153 @@ public final class VirtualHost implements Queue.Lifecycle {
       }
       unlinkQueue(q);
     }
+    forgetReplicas(q.settings().type() == QueueType.QUORUM, queueName, incarnation);
     return q.delete();
+  }
+
+  private void forgetReplicas(boolean replicated, String queueName, long incarnation) {
+    ReplicatedQueues group = replicas;
+    if (replicated && group != null) {
+      group.deleted(this, queueName, incarnation);
+    }
+  }
+
+  // ---------------------------------------------------------------- replicated queues
+
+  /** Where quorum queues are replicated; set, before the log is applied, on a cluster's node. */
+  public void replicateWith(ReplicatedQueues replicas) {
+    this.replicas = replicas;
+  }
+
+  /**
+   * This node was elected leader of a replicated queue's group in {@code term}: it holds the queue
+   * from now on, over {@code storage} (what the group had, which it goes on replicating to).
+   *
+   * @return the queue, or null when this node does not know the queue (yet, or any more)
+   */
+  public Queue hostLeader(String queueName, long incarnation, long term, QueueStorage storage) {
+    Queue q;
+    synchronized (topology) {
+      RemoteQueue r = remoteQueues.get(queueName);
+      if (r == null || r.incarnation() != incarnation) {
+        return null;
+      }
+      q =
+          new Queue(
+              queueName,
+              name,
+              r.durable(),
+              r.autoDelete(),
+              r.ownerId(),
+              r.arguments(),
+              r.settings(),
+              storage,
+              queueBacklogBytes,
+              this);
+      q.incarnation(incarnation);
+      remoteQueues.remove(queueName);
+      queues.put(queueName, q);
+      ledTerms.put(queueName, term);
+      moveDestination(r, q);
+      topology.notifyAll();
+    }
+    RemoteDelivery via = remote;
+    if (via != null) {
+      via.moved(this, queueName, log.node());
+    }
+    return q;
+  }
+
+  /**
+   * This node no longer leads a replicated queue's group: the queue is elsewhere (where, the next
+   * {@link #applyMoveQueue} says); its consumers here are cancelled, and what was out with them
+   * comes back from the next leader, redelivered.
+   */
+  public void leaderLost(String queueName, long incarnation) {
+    stepDown(queueName, incarnation, log.node(), ledTerms.getOrDefault(queueName, 0L));
+  }
+
+  private void stepDown(String queueName, long incarnation, String node, long term) {
+    Queue q;
+    synchronized (topology) {
+      q = queues.get(queueName);
+      if (q == null || q.incarnation() != incarnation) {
+        return;
+      }
+      RemoteQueue r =
+          new RemoteQueue(
+              queueName,
+              q.durable(),
+              q.autoDelete(),
+              q.exclusiveOwner(),
+              q.arguments(),
+              q.settings(),
+              node,
+              incarnation,
+              term);
+      queues.remove(queueName, q);
+      ledTerms.remove(queueName);
+      remoteQueues.put(queueName, r);
+      moveDestination(q, r);
+      topology.notifyAll();
+    }
+    q.delete(); // cancels its consumers; the group keeps the messages
+    RemoteDelivery via = remote;
+    if (via != null) {
+      via.moved(this, queueName, node);
+    }
+  }
+
+  /** Applies the news that {@code node} leads a replicated queue from {@code term}. */
+  void applyMoveQueue(String queueName, long incarnation, String node, long term) {
+    boolean moved = false;
+    synchronized (topology) {
+      Queue q = queues.get(queueName);
+      if (q != null && q.incarnation() == incarnation) {
+        long led = ledTerms.getOrDefault(queueName, 0L);
+        if (term <= led || node.equals(log.node())) {
+          ledTerms.put(queueName, Math.max(led, term));
+          return;
+        }
+      } else {
+        RemoteQueue r = remoteQueues.get(queueName);
+        if (r == null || r.incarnation() != incarnation || term <= r.term()) {
+          return;
+        }
+        RemoteQueue now = r.ledBy(node, term);
+        remoteQueues.put(queueName, now);
+        moveDestination(r, now);
+        topology.notifyAll();
+        moved = true;
+      }
+    }
+    if (!moved) {
+      // This node led it in an older term and has not heard it lost the lead: it has.
+      stepDown(queueName, incarnation, node, term);
+      return;
+    }
+    RemoteDelivery via = remote;
+    if (via != null) {
+      via.moved(this, queueName, node);
+    }
+  }
+
+  /** The bindings to {@code from} lead to {@code to} instead: the same queue, somewhere else. */
+  private void moveDestination(Destination from, Destination to) {
+    Set<Binding> incoming = bindingsTo.remove(from);
+    if (incoming == null) {
+      return;
+    }
+    for (Binding b : incoming) {
+      Binding moved = new Binding(b.source(), to, b.routingKey(), b.arguments());
+      b.source().unbind(b);
+      try {
+        b.source().bind(moved);
+      } catch (AmqpException e) {
+        throw new IllegalStateException("binding refused when moved: " + e.text(), e);
+      }
+      bindingsTo.computeIfAbsent(to, x -> new LinkedHashSet<>()).add(moved);
+    }
   }
 
   /** Deletes a queue unconditionally: its owner left, or it lost its last consumer. */
@@ -1202,6 +1419,14 @@ public final class VirtualHost implements Queue.Lifecycle {
       } else if (result == Queue.Enqueued.REJECTED) {
         rejected = true;
       }
+      CompletableFuture<Boolean> replicated = q.replicated();
+      if (replicated != null && result != Queue.Enqueued.REJECTED) {
+        // A replicated queue has the message once a majority of its group does.
+        CompletableFuture<RemoteDelivery.Outcome> held =
+            replicated.thenApply(
+                ok -> ok ? RemoteDelivery.Outcome.TAKEN : RemoteDelivery.Outcome.FAILED);
+        forwarded = forwarded == null ? held : forwarded.thenCombine(held, VirtualHost::worse);
+      }
     }
     return new Published(targets.size(), rejected, forwarded);
   }
@@ -1238,13 +1463,22 @@ public final class VirtualHost implements Queue.Lifecycle {
    */
   public Published acceptForwarded(Message message, List<String> queueNames) {
     List<Destination> targets = new ArrayList<>(queueNames.size());
+    boolean led = true;
     for (String n : queueNames) {
       Queue q = queues.get(n);
       if (q != null) {
         targets.add(q);
+      } else if (remoteQueues.containsKey(n)) {
+        led = false; // a replicated queue this node no longer leads (or does not yet)
       }
     }
-    return enqueue(message, targets, Publisher.NONE, null);
+    Published p = enqueue(message, targets, Publisher.NONE, null);
+    if (led) {
+      return p;
+    }
+    CompletableFuture<RemoteDelivery.Outcome> failed =
+        CompletableFuture.completedFuture(RemoteDelivery.Outcome.FAILED);
+    return new Published(p.queues(), p.rejected(), failed);
   }
 
   /** The default exchange: the queues named by the routing keys, if there are such queues. */
