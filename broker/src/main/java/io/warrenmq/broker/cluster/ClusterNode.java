@@ -93,6 +93,14 @@ public final class ClusterNode implements AutoCloseable {
   /** The directory under the data directory that holds the node's Raft state. */
   public static final String DIRECTORY = "cluster";
 
+  /**
+   * How many log entries a quorum queue's group applies between two snapshots (system property
+   * {@code warren.cluster.snapshotEvery}, read when a node starts).
+   */
+  private static long snapshotEvery() {
+    return Math.max(1, Long.getLong("warren.cluster.snapshotEvery", 4096));
+  }
+
   /** A node whose last answer to the leader is older than this is not running. */
   private static final long RUNNING_WITHIN_MILLIS = 3_000;
 
@@ -167,8 +175,13 @@ public final class ClusterNode implements AutoCloseable {
     GrpcConfigKeys.Server.setHost(properties, settings.host());
     GrpcConfigKeys.Server.setPort(properties, port);
     RaftServerConfigKeys.setStorageDir(properties, List.of(storage.toFile()));
-    // A stopped node's log stays until it is restarted: without snapshots the log is the state.
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, false);
+    // Quorum queues' groups snapshot what their queue holds every few thousand entries (batches),
+    // and their logs are purged up to it; the metadata group takes none yet (its log is its
+    // state), so it keeps its log.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotEvery());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
+    RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1 << 20, snapshotEvery()));
     // Forwarded batches carry whole messages: room for the largest AMQP body and its headers.
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf("256MB"));
 

@@ -5,20 +5,39 @@ import io.netty.buffer.Unpooled;
 import io.warrenmq.broker.message.MemoryAccount;
 import io.warrenmq.broker.message.Message;
 import io.warrenmq.broker.queue.QueueEntry;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.MD5FileUtil;
 
 /**
  * One quorum queue's replicated state, as every member of its group holds it: the messages the
@@ -61,6 +80,7 @@ final class QuorumStateMachine extends BaseStateMachine {
   private final Events events;
   private final TreeMap<Long, Held> held = new TreeMap<>();
   private long highest = -1;
+  private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
 
   QuorumStateMachine(RaftGroupId id, Events events) {
     this.id = id;
@@ -142,6 +162,89 @@ final class QuorumStateMachine extends BaseStateMachine {
   /** The sequence number after the highest the queue ever gave. */
   synchronized long nextSequence() {
     return highest + 1;
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /**
+   * Writes what the queue holds now to a snapshot file, so that the log before it can go (a
+   * restarting member reads the snapshot and the log after it; a member too far behind gets the
+   * snapshot from the leader). Ratis calls it every few thousand entries.
+   */
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last;
+    File file;
+    synchronized (this) {
+      last = getLastAppliedTermIndex();
+      if (last.getIndex() < 0) {
+        return RaftLog.INVALID_LOG_INDEX;
+      }
+      file = snapshots.getSnapshotFile(last.getTerm(), last.getIndex());
+      File partial = new File(file.getPath() + ".partial");
+      try (DataOutputStream out =
+          new DataOutputStream(new BufferedOutputStream(new FileOutputStream(partial)))) {
+        out.writeLong(highest);
+        out.writeInt(held.size());
+        for (Map.Entry<Long, Held> e : held.entrySet()) {
+          Held h = e.getValue();
+          out.writeLong(e.getKey());
+          out.writeInt(h.deliveryCount);
+          out.writeBoolean(h.out);
+          out.writeInt(h.message.size());
+          h.message.writeTo(out);
+        }
+      }
+      Files.move(partial.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    }
+    MD5Hash digest = MD5FileUtil.computeAndSaveMd5ForFile(file);
+    snapshots.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
+    return last.getIndex();
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId group, RaftStorage storage)
+      throws IOException {
+    super.initialize(server, group, storage);
+    snapshots.init(storage);
+    load(snapshots.getLatestSnapshot());
+  }
+
+  /** After the leader installed a snapshot here: the queue is what it says. */
+  @Override
+  public void reinitialize() throws IOException {
+    load(snapshots.loadLatestSnapshot());
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  private synchronized void load(SingleFileSnapshotInfo snapshot) throws IOException {
+    if (snapshot == null) {
+      return;
+    }
+    held.clear();
+    try (DataInputStream in =
+        new DataInputStream(
+            new BufferedInputStream(Files.newInputStream(snapshot.getFile().getPath())))) {
+      highest = in.readLong();
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        long sequence = in.readLong();
+        int count = in.readInt();
+        boolean out = in.readBoolean();
+        byte[] message = new byte[in.readInt()];
+        in.readFully(message);
+        Held h = new Held(UnsafeByteOperations.unsafeWrap(message));
+        h.deliveryCount = count;
+        h.out = out;
+        held.put(sequence, h);
+      }
+    }
+    setLastAppliedTermIndex(snapshot.getTermIndex());
   }
 
   @Override

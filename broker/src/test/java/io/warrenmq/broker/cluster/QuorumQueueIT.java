@@ -247,6 +247,62 @@ class QuorumQueueIT {
   }
 
   @Test
+  void snapshotsLetTheLogGoAndARestartReadsThemBack() throws Exception {
+    System.setProperty("warren.cluster.snapshotEvery", "50");
+    try {
+      for (int i = 0; i < 3; i++) {
+        nodes[i].close();
+        nodes[i] = null;
+      }
+      for (int i = 0; i < 3; i++) {
+        nodes[i] = start(i);
+      }
+      channel(0).queueDeclare("history", true, false, false, QUORUM);
+      int leader = leader("history", 0);
+      Channel pub = channel(leader);
+      pub.confirmSelect();
+      // One batch per publish: many more entries than between two snapshots. Half are consumed.
+      for (int i = 0; i < 400; i++) {
+        pub.basicPublish("", "history", persistent(i), ("entry " + i).getBytes(UTF_8));
+        pub.waitForConfirmsOrDie(10_000);
+      }
+      for (int i = 0; i < 200; i++) {
+        var r = pub.basicGet("history", false);
+        pub.basicAck(r.getEnvelope().getDeliveryTag(), false);
+      }
+      pub.basicPublish("", "history", persistent(400), "last".getBytes(UTF_8));
+      pub.waitForConfirmsOrDie(10_000);
+      for (int i = 0; i < 3; i++) {
+        try (Stream<Path> files = Files.walk(dirs.get(i))) {
+          assertTrue(
+              files.anyMatch(f -> f.getFileName().toString().startsWith("snapshot.")),
+              "node " + i + " took a snapshot");
+        }
+      }
+    } finally {
+      System.clearProperty("warren.cluster.snapshotEvery");
+    }
+    for (int i = 0; i < 3; i++) {
+      nodes[i].close();
+      nodes[i] = null;
+    }
+    for (int i = 0; i < 3; i++) {
+      nodes[i] = start(i);
+    }
+    await(
+        "the queue has a leader again",
+        () -> holds(0, "history") || holds(1, "history") || holds(2, "history"));
+    int l = holds(0, "history") ? 0 : holds(1, "history") ? 1 : 2;
+    Channel get = channel(l);
+    for (int i = 200; i <= 400; i++) {
+      var r = get.basicGet("history", true);
+      assertNotNull(r, "message " + i);
+      assertEquals("m" + i, r.getProps().getMessageId());
+    }
+    assertEquals(null, get.basicGet("history", true));
+  }
+
+  @Test
   void aRestartedMemberCatchesUpAndTheQueueKeepsItsMessagesAcrossAFullRestart() throws Exception {
     channel(0).queueDeclare("ledger", true, false, false, QUORUM);
     int leader = leader("ledger", 0);
