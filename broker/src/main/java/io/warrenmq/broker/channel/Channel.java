@@ -570,11 +570,12 @@ public final class Channel {
    * @return false when the queue is empty (or the channel closed meanwhile)
    */
   public boolean get(String queueName, boolean noAck, GetHandler handler) throws AmqpException {
-    Queue q = vhost.queue(queueName, owner);
-    QueueEntry entry = q.get(noAck);
-    if (entry == null) {
+    VirtualHost.Got got = vhost.get(queueName, owner, noAck);
+    if (got == null) {
       return false;
     }
+    Queue q = got.queue();
+    QueueEntry entry = got.entry();
     long tag = 0;
     synchronized (this) {
       if (open) {
@@ -588,7 +589,7 @@ public final class Channel {
       q.requeue(List.of(entry), !noAck);
       return false;
     }
-    handler.got(tag, entry, q.messageCount());
+    handler.got(tag, entry, got.messageCount());
     if (noAck) {
       q.settle(entry, false);
     }

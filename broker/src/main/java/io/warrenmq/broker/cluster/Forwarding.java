@@ -25,16 +25,18 @@ import java.util.function.Function;
  * queues named and answers once it holds them (a persistent message in a durable queue: once it is
  * on disk), which is when the publisher's confirm goes out.
  *
- * <p>A request starts with its kind: {@link #ITEMS} or {@link #COUNTS}. A batch of items: each its
- * kind and its fields; a forwarded message: the vhost, the queue names, exchange and routing key
- * (short strings), then the encoded content-header properties and the body (each a long length and
- * its octets). The answer: one {@link RemoteDelivery.Outcome} ordinal per message.
+ * <p>A request starts with its kind: {@link #ITEMS}, {@link #COUNTS}, {@link #CHANGE} or {@link
+ * #FETCH} (a basic.get, {@link RemoteConsumers}). A batch of items: each its kind and its fields; a
+ * forwarded message: the vhost, the queue names, exchange and routing key (short strings), then the
+ * encoded content-header properties and the body (each a long length and its octets). The answer:
+ * one {@link RemoteDelivery.Outcome} ordinal per message.
  */
 public final class Forwarding implements RemoteDelivery {
 
   private static final byte ITEMS = 1;
   private static final byte COUNTS = 2;
   private static final byte CHANGE = 3;
+  static final byte FETCH = 4;
 
   /** Item kinds in a batch: a forwarded message, and the remote consumers' traffic. */
   static final byte MESSAGE = 1;
@@ -44,6 +46,7 @@ public final class Forwarding implements RemoteDelivery {
   static final byte CANCEL = 4;
   static final byte DELIVER = 5;
   static final byte CANCELLED = 6;
+  static final byte FETCHED = 7;
 
   /** An item's answer when it was handled (consumer kinds). */
   static final byte OK = 0;
@@ -154,6 +157,12 @@ public final class Forwarding implements RemoteDelivery {
       boolean exclusive,
       Map<String, Object> arguments) {
     return consumers.subscribe(node, vhost, queue, prefetch, exclusive, arguments);
+  }
+
+  @Override
+  public CompletableFuture<VirtualHost.Got> fetch(
+      String node, VirtualHost vhost, String queue, boolean noAck) {
+    return consumers.fetch(node, vhost, queue, noAck);
   }
 
   @Override
@@ -321,6 +330,10 @@ public final class Forwarding implements RemoteDelivery {
       in.readBytes(command);
       // A deletion goes through the cluster's log: not on the transport's thread.
       return CompletableFuture.supplyAsync(() -> changed(Commands.decode(command)), changes);
+    }
+    if (kind == FETCH) {
+      RemoteConsumers handler = consumers;
+      return CompletableFuture.completedFuture(handler == null ? new byte[0] : handler.take(in));
     }
     if (kind == COUNTS) {
       VirtualHost vhost = vhosts.apply(Wire.readShortString(in));

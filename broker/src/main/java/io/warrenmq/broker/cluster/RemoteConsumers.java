@@ -1,6 +1,7 @@
 package io.warrenmq.broker.cluster;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.warrenmq.broker.channel.Channel;
 import io.warrenmq.broker.channel.Consumer;
 import io.warrenmq.broker.channel.DeliverySink;
@@ -19,6 +20,7 @@ import io.warrenmq.broker.vhost.VirtualHost;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -298,6 +300,220 @@ public final class RemoteConsumers {
     }
   }
 
+  // ------------------------------------------------------------ basic.get
+
+  /**
+   * How a message basic.get took on the queue's node is settled there ({@link Forwarding#FETCHED}).
+   */
+  private static final byte ACKED = 0;
+
+  private static final byte REJECTED = 1;
+  private static final byte REQUEUED = 2;
+
+  /** On the queue's node: what basic.gets of other nodes took and have not settled, by id. */
+  private final Map<String, Taken> taken = new ConcurrentHashMap<>();
+
+  private record Taken(String origin, Queue queue, QueueEntry entry, long created) {}
+
+  /**
+   * basic.get from queue {@code queueName} of node {@code node}: the message it took, with a
+   * stand-in queue here that sends its settlement there.
+   */
+  CompletableFuture<VirtualHost.Got> fetch(
+      String node, VirtualHost vhost, String queueName, boolean noAck) {
+    ByteBuf out = Unpooled.buffer(64);
+    out.writeByte(Forwarding.FETCH);
+    Wire.writeShortString(out, cluster.name());
+    Wire.writeShortString(out, vhost.name());
+    Wire.writeShortString(out, queueName);
+    out.writeBoolean(noAck);
+    byte[] request = new byte[out.readableBytes()];
+    out.readBytes(request);
+    return cluster
+        .ask(node, request)
+        .thenApply(
+            answer -> {
+              ByteBuf in = Unpooled.wrappedBuffer(answer);
+              byte status = in.readByte();
+              if (status == 0) {
+                return null;
+              }
+              if (status != 1) {
+                byte[] refusal = new byte[in.readableBytes()];
+                in.readBytes(refusal);
+                try {
+                  Commands.answer(refusal);
+                } catch (AmqpException e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+                throw new java.util.concurrent.CompletionException(
+                    new IllegalStateException("unreadable answer to basic.get"));
+              }
+              int left = in.readInt();
+              boolean redelivered = in.readBoolean();
+              String id = Wire.readShortString(in);
+              Message message = links.readMessage(in);
+              Fetched stand = new Fetched(node, id);
+              Queue standIn =
+                  new Queue(
+                      queueName,
+                      vhost.name(),
+                      false,
+                      false,
+                      null,
+                      Map.of(),
+                      stand,
+                      Long.MAX_VALUE,
+                      stand);
+              return new VirtualHost.Got(
+                  standIn, QueueEntry.restored(0, message, redelivered), left);
+            });
+  }
+
+  /**
+   * The stand-in of the queue a basic.get took a message from on another node: its storage and
+   * lifecycle send what the channel does with the message there (ack, reject, requeue) and keep
+   * nothing.
+   */
+  private final class Fetched implements io.warrenmq.broker.queue.QueueStorage, Queue.Lifecycle {
+    private final String home;
+    private final String id;
+
+    Fetched(String home, String id) {
+      this.home = home;
+      this.id = id;
+    }
+
+    private void settle(byte outcome) {
+      if (!id.isEmpty()) {
+        links.send(
+            home,
+            Forwarding.FETCHED,
+            out -> {
+              Wire.writeShortString(out, id);
+              out.writeByte(outcome);
+            });
+      }
+    }
+
+    @Override
+    public void removed(Queue q, Message message, boolean acked) {
+      settle(acked ? ACKED : REJECTED);
+    }
+
+    @Override
+    public void requeue(java.util.List<QueueEntry> entries) {
+      settle(REQUEUED);
+      for (QueueEntry e : entries) {
+        e.message().release();
+      }
+    }
+
+    @Override
+    public void lastConsumerGone(Queue queue) {}
+
+    @Override
+    public void add(QueueEntry entry) {
+      throw new UnsupportedOperationException("a basic.get stand-in takes no messages");
+    }
+
+    @Override
+    public QueueEntry poll() {
+      return null;
+    }
+
+    @Override
+    public QueueEntry peek() {
+      return null;
+    }
+
+    @Override
+    public QueueEntry takeFirst(long from, java.util.function.Predicate<QueueEntry> filter) {
+      return null;
+    }
+
+    @Override
+    public void delivered(QueueEntry entry) {}
+
+    @Override
+    public void settle(QueueEntry entry) {}
+
+    @Override
+    public int purge() {
+      return 0;
+    }
+
+    @Override
+    public int size() {
+      return 0;
+    }
+
+    @Override
+    public long bytes() {
+      return 0;
+    }
+
+    @Override
+    public long nextSequence() {
+      return 1;
+    }
+
+    @Override
+    public void destroy() {}
+
+    @Override
+    public void close() {}
+  }
+
+  /** On the queue's node: a basic.get of another node's ({@link Forwarding#FETCH}); the answer. */
+  byte[] take(ByteBuf in) {
+    String origin = Wire.readShortString(in);
+    String vhostName = Wire.readShortString(in);
+    String queueName = Wire.readShortString(in);
+    boolean noAck = in.readBoolean();
+    ByteBuf out = Unpooled.buffer(256);
+    try {
+      VirtualHost vhost = vhosts.apply(vhostName);
+      if (vhost == null) {
+        throw AmqpException.of(
+            io.warrenmq.broker.protocol.ReplyCode.NOT_FOUND, "no vhost '%s'", vhostName);
+      }
+      Queue q = vhost.queue(queueName);
+      QueueEntry entry = q.get(noAck);
+      if (entry == null) {
+        out.writeByte(0);
+      } else {
+        String id = noAck ? "" : UUID.randomUUID().toString();
+        out.writeByte(1);
+        out.writeInt(q.messageCount());
+        out.writeBoolean(entry.redelivered());
+        Wire.writeShortString(out, id);
+        Forwarding.writeMessage(out, entry.message());
+        if (noAck) {
+          q.settle(entry, false);
+        } else {
+          taken.put(id, new Taken(origin, q, entry, System.nanoTime()));
+        }
+      }
+    } catch (AmqpException e) {
+      out.clear();
+      out.writeByte(2);
+      out.writeBytes(Commands.refused(e));
+    }
+    byte[] answer = new byte[out.readableBytes()];
+    out.readBytes(answer);
+    return answer;
+  }
+
+  /** A message basic.get took for another node was settled there. */
+  private void settleTaken(Taken t, byte outcome) {
+    switch (outcome) {
+      case ACKED -> t.queue().settle(t.entry(), true);
+      case REJECTED -> t.queue().reject(t.entry(), true);
+      default -> t.queue().requeue(java.util.List.of(t.entry()));
+    }
+  }
+
   // ------------------------------------------------------------ the queue's node
 
   /** What another node sent about its consumers or ours; the item's answer. */
@@ -340,6 +556,14 @@ public final class RemoteConsumers {
           }
         } finally {
           message.release();
+        }
+        return Forwarding.OK;
+      }
+      case Forwarding.FETCHED -> {
+        byte outcome = in.readByte();
+        Taken t = taken.remove(id);
+        if (t != null) {
+          settleTaken(t, outcome);
         }
         return Forwarding.OK;
       }
@@ -483,6 +707,12 @@ public final class RemoteConsumers {
         r.close();
       }
     }
+    taken.forEach(
+        (id, t) -> {
+          if (gone(t.origin(), t.created(), now) && taken.remove(id) != null) {
+            settleTaken(t, REQUEUED);
+          }
+        });
     for (Mirror m : java.util.Set.copyOf(mirrors.values())) {
       if (gone(m.home, m.created, now)) {
         m.lost(m.id);
@@ -505,6 +735,7 @@ public final class RemoteConsumers {
   private java.util.Set<String> missing(java.util.Set<String> running) {
     java.util.Set<String> nodes = new java.util.HashSet<>();
     relays.values().forEach(r -> nodes.add(r.origin));
+    taken.values().forEach(t -> nodes.add(t.origin()));
     mirrors.values().forEach(m -> nodes.add(m.home));
     nodes.removeIf(running::contains);
     return nodes;

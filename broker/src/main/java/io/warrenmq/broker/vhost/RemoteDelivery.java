@@ -43,6 +43,14 @@ public interface RemoteDelivery {
       String node, String vhost, String queue, boolean ifUnused, boolean ifEmpty);
 
   /**
+   * basic.get from queue {@code queue} of node {@code node}: that node takes its next message and
+   * holds it until the stand-in queue of the answer settles it; completes with null when the queue
+   * has none, or with the node's refusal.
+   */
+  CompletableFuture<VirtualHost.Got> fetch(
+      String node, VirtualHost vhost, String queue, boolean noAck);
+
+  /**
    * A replicated queue has a new leader, {@code node} (this node's name when it leads it now): its
    * consumers on other nodes follow it.
    */

@@ -14,6 +14,7 @@ import io.warrenmq.broker.protocol.Equivalence;
 import io.warrenmq.broker.protocol.ReplyCode;
 import io.warrenmq.broker.queue.Queue;
 import io.warrenmq.broker.queue.QueueDeclaration;
+import io.warrenmq.broker.queue.QueueEntry;
 import io.warrenmq.broker.queue.QueueSettings;
 import io.warrenmq.broker.queue.QueueStorage;
 import io.warrenmq.broker.queue.QueueType;
@@ -307,6 +308,42 @@ public final class VirtualHost implements Queue.Lifecycle {
     }
     checkExclusiveAccess(queueName, r.ownerId(), owner);
     return via.subscribe(r.home(), this, queueName, prefetch, exclusive, arguments);
+  }
+
+  /**
+   * What basic.get took: the entry, the queue to settle it with (for a queue of another node, a
+   * local stand-in that sends the settlement there), and how many messages are left.
+   */
+  public record Got(Queue queue, QueueEntry entry, int messageCount) {}
+
+  /**
+   * basic.get's core: takes the next message of {@code queueName}, here or on the node that holds
+   * it; null when the queue has none.
+   */
+  public Got get(String queueName, QueueOwner owner, boolean noAck) throws AmqpException {
+    Queue q = queues.get(queueName);
+    RemoteQueue r = q == null ? remoteQueues.get(queueName) : null;
+    RemoteDelivery via = remote;
+    if (r == null || via == null) {
+      q = queue(queueName, owner);
+      QueueEntry entry = q.get(noAck);
+      return entry == null ? null : new Got(q, entry, q.messageCount());
+    }
+    checkExclusiveAccess(queueName, r.ownerId(), owner);
+    try {
+      return via.fetch(r.home(), this, queueName, noAck)
+          .get(log.timeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof AmqpException refused) {
+        throw refused;
+      }
+      throw notAnswered(r);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw notAnswered(r);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw notAnswered(r);
+    }
   }
 
   /**

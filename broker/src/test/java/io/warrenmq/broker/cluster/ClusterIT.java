@@ -455,6 +455,45 @@ class ClusterIT {
   }
 
   @Test
+  void basicGetTakesFromAQueueOfAnotherNodeAndItsSettlementGoesThere() throws Exception {
+    Channel home = channel(1);
+    home.queueDeclare("stock", true, false, false, null);
+    for (int i = 0; i < 4; i++) {
+      home.basicPublish("", "stock", null, ("item " + i).getBytes());
+    }
+    Channel getter = channel(0);
+    com.rabbitmq.client.GetResponse first = getter.basicGet("stock", false);
+    assertEquals("item 0", new String(first.getBody()));
+    assertEquals(3, first.getMessageCount(), "how many are left there");
+    assertEquals(3, home.queueDeclarePassive("stock").getMessageCount(), "out with the getter");
+    // requeued: back in its place there, redelivered
+    getter.basicNack(first.getEnvelope().getDeliveryTag(), false, true);
+    com.rabbitmq.client.GetResponse again = getter.basicGet("stock", false);
+    assertEquals("item 0", new String(again.getBody()));
+    assertTrue(again.getEnvelope().isRedeliver());
+    getter.basicAck(again.getEnvelope().getDeliveryTag(), false);
+    assertEquals("item 1", new String(getter.basicGet("stock", true).getBody()));
+    // unacknowledged when the getter's channel closes: back there
+    com.rabbitmq.client.GetResponse held = getter.basicGet("stock", false);
+    assertEquals("item 2", new String(held.getBody()));
+    getter.close();
+    await(
+        "the held message is back on node 1",
+        () -> {
+          try {
+            return home.queueDeclarePassive("stock").getMessageCount() == 2;
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    Channel other = channel(2);
+    assertEquals("item 2", new String(other.basicGet("stock", true).getBody()));
+    assertEquals("item 3", new String(other.basicGet("stock", true).getBody()));
+    assertEquals(null, other.basicGet("stock", true), "empty: get-empty");
+    assertThrows(IOException.class, () -> channel(2).basicGet("no-such-queue", true));
+  }
+
+  @Test
   void aForwardedPublishAFullQueueRefusesIsNackedAndOneToAStoppedNodeToo() throws Exception {
     channel(1)
         .queueDeclare(

@@ -344,7 +344,7 @@ class QuorumQueueIT {
     int newLeader = l;
     await("node " + asking + " knows the leader", () -> leader("ledger", asking) == newLeader);
     assertEquals(50, channel(asking).queueDeclarePassive("ledger").getMessageCount());
-    Channel get = channel(l);
+    Channel get = channel(asking); // basic.get on a node that does not lead it
     for (int i = 0; i < 50; i++) {
       var r = get.basicGet("ledger", true);
       assertNotNull(r, "message " + i);
