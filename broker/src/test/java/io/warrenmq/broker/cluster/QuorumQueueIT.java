@@ -45,7 +45,8 @@ class QuorumQueueIT {
   private final List<Path> dirs = new ArrayList<>();
   private final Broker[] nodes = new Broker[3];
   private final int[] clusterPorts = new int[3];
-  private final List<Connection> connections = new ArrayList<>();
+  private final List<Connection> connections =
+      java.util.Collections.synchronizedList(new ArrayList<>());
 
   @BeforeEach
   void startThreeNodes() throws Exception {
@@ -244,6 +245,71 @@ class QuorumQueueIT {
     pub.basicPublish("", "jobs", persistent(1000), "late".getBytes(UTF_8));
     pub.waitForConfirmsOrDie(10_000);
     await("the late one arrives", () -> after.contains("m1000"));
+  }
+
+  @Test
+  void aRollingRestartOfEveryNodeLosesNoConfirmedMessage() throws Exception {
+    channel(0).queueDeclare("rolling", true, false, false, QUORUM);
+    Set<String> confirmed = ConcurrentHashMap.newKeySet();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread publisher =
+        new Thread(
+            () -> {
+              int n = 0;
+              int node = 0;
+              while (!stop.get()) {
+                try {
+                  Channel ch = channel(node);
+                  ch.confirmSelect();
+                  while (!stop.get()) {
+                    String id = "r" + n++;
+                    ch.basicPublish("", "rolling", messageId(id), id.getBytes(UTF_8));
+                    if (ch.waitForConfirms(10_000)) {
+                      confirmed.add(id);
+                    }
+                  }
+                } catch (Exception lost) {
+                  node = (node + 1) % 3; // its node restarts: on to another
+                  try {
+                    Thread.sleep(100);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              }
+            });
+    publisher.start();
+    try {
+      for (int i = 0; i < 3; i++) {
+        int before = confirmed.size();
+        await(
+            "publishes go on before node " + i + " restarts", () -> confirmed.size() > before + 50);
+        nodes[i].close();
+        nodes[i] = null;
+        nodes[i] = start(i);
+      }
+      int before = confirmed.size();
+      await("publishes go on after the last restart", () -> confirmed.size() > before + 50);
+    } finally {
+      stop.set(true);
+      publisher.join(30_000);
+    }
+    await(
+        "the queue has a leader",
+        () -> holds(0, "rolling") || holds(1, "rolling") || holds(2, "rolling"));
+    Channel get = channel(holds(0, "rolling") ? 0 : holds(1, "rolling") ? 1 : 2);
+    Set<String> received = new java.util.HashSet<>();
+    com.rabbitmq.client.GetResponse r;
+    while ((r = get.basicGet("rolling", true)) != null) {
+      received.add(r.getProps().getMessageId());
+    }
+    Set<String> lost = new java.util.TreeSet<>(confirmed);
+    lost.removeAll(received);
+    assertTrue(lost.isEmpty(), "confirmed and lost: " + lost);
+  }
+
+  private static AMQP.BasicProperties messageId(String id) {
+    return new AMQP.BasicProperties.Builder().deliveryMode(2).messageId(id).build();
   }
 
   @Test
