@@ -7,7 +7,10 @@
 # Environment (all optional):
 #   BENCH_DURATION     seconds per run (default 20)
 #   BENCH_ROUNDS       runs per broker and scenario, alternating (default 2)
-#   BENCH_SCENARIOS    which scenarios, e.g. "1 3 6" (default: all, 1 to 8)
+#   BENCH_SCENARIOS    which scenarios, e.g. "1 3 6" (default: all, 1 to 9); scenario 9 runs
+#                      WarrenMQ as a three-node cluster on ports WARREN_PORT, WARREN_PORT+201
+#                      and +202 (cluster ports WARREN_PORT+100 to +102) against RabbitMQ's
+#                      single node
 #   BENCH_IDLE         connections in scenario 8 (default 1000)
 #   WARREN_PORT        (default 5792)   RABBIT_PORT (default 5793; its distribution port is +20000)
 #   WARREN_JAVA_OPTS   JVM options for WarrenMQ (default -Xmx1g)
@@ -20,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 duration=${BENCH_DURATION:-20}
 rounds=${BENCH_ROUNDS:-2}
-scenarios=${BENCH_SCENARIOS:-"1 2 3 4 5 6 7 8"}
+scenarios=${BENCH_SCENARIOS:-"1 2 3 4 5 6 7 8 9"}
 idle=${BENCH_IDLE:-1000}
 warren_port=${WARREN_PORT:-5792}
 rabbit_port=${RABBIT_PORT:-5793}
@@ -53,6 +56,7 @@ cp="$root/bench/target/classes:$(cat "$root/bench/target/classpath.txt")"
 
 work=$(mktemp -d -t warren-bench.XXXXXX)
 warren_pid=
+warren_pids=
 rabbit_pid=
 rabbit_node=bench-rabbit-$$@localhost
 
@@ -71,9 +75,9 @@ export ERL_CRASH_DUMP=$work/erl_crash.dump
 
 cleanup() {
   set +e
-  if [[ -n $warren_pid ]]; then
-    kill "$warren_pid" 2>/dev/null && wait "$warren_pid" 2>/dev/null
-  fi
+  for pid in $warren_pids; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
   if [[ -n $rabbit_pid ]]; then
     $rabbit_bin/rabbitmqctl -n "$rabbit_node" stop >/dev/null 2>&1 || kill "$rabbit_pid" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$rabbit_pid" 2>/dev/null || break; sleep 0.2; done
@@ -90,20 +94,42 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- brokers
 
-start_warren() {
+# One WarrenMQ node: start_warren_node INDEX [FLAGS...]; its pid joins warren_pids.
+start_warren_node() {
+  local i=$1
+  shift
+  local port=$((i == 0 ? warren_port : warren_port + 200 + i))
   mkdir -p "$work/warren"
   # shellcheck disable=SC2086
-  java $warren_opts -jar "$jar" --host 127.0.0.1 --port "$warren_port" \
-    --data-dir "$work/warren/data" >"$work/warren/broker.log" 2>&1 &
-  warren_pid=$!
-  for _ in $(seq 150); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$warren_port") 2>/dev/null; then return; fi
-    kill -0 "$warren_pid" 2>/dev/null || break
+  java $warren_opts -jar "$jar" --host 127.0.0.1 --port "$port" \
+    --data-dir "$work/warren/data$i" "$@" >"$work/warren/broker$i.log" 2>&1 &
+  local pid=$!
+  warren_pids="$warren_pids $pid"
+  for _ in $(seq 300); do
+    if grep -q "WarrenMQ listening for AMQP" "$work/warren/broker$i.log"; then return; fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
-  cat "$work/warren/broker.log" >&2
+  cat "$work/warren/broker$i.log" >&2
   echo "WarrenMQ did not start" >&2
   exit 1
+}
+
+start_warren() {
+  warren_pids=
+  start_warren_node 0
+  warren_pid=${warren_pids# }
+}
+
+# Three nodes on one machine as one cluster: clients use the first; CPU counts all three.
+start_warren_cluster() {
+  warren_pids=
+  local c=$((warren_port + 100))
+  start_warren_node 0 --node w0@localhost --cluster-port "$c"
+  start_warren_node 1 --node w1@localhost --cluster-port "$((c + 1))" --join "127.0.0.1:$c"
+  start_warren_node 2 --node w2@localhost --cluster-port "$((c + 2))" --join "127.0.0.1:$c"
+  warren_pid=${warren_pids# }
+  warren_pid=${warren_pid%% *}
 }
 
 start_rabbit() {
@@ -165,7 +191,14 @@ rss_stop() {
 
 # CPU time (user + system) the broker has used, in clock ticks: fields 14 and 15 of stat, counted
 # after the command name, which is in parentheses and may hold spaces.
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+# With several pids (a cluster's nodes), their sum.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
 
 perftest() {
   java -Xmx1g -cp "$cp" com.rabbitmq.perf.PerfTest "$@"
@@ -191,14 +224,15 @@ parse_perftest() {
 
 # One scenario run against one broker; prints "sent recv median_us p99_us p999_us rss_kib cpu_s".
 run_once() {
-  local scenario=$1 broker=$2 port=$3 pid=$4 out=$5
+  local scenario=$1 broker=$2 port=$3 pid=$4 out=$5 cpu_pids=${6:-$4}
   local uri="amqp://guest:guest@127.0.0.1:$port"
   # The machine's load when the run starts, to judge how noisy the numbers are.
   cut -d' ' -f1 /proc/loadavg >>"$work/load"
   local common=(-h "$uri" -z "$duration" -i 5)
   rss_start "$pid"
   local cpu0
-  cpu0=$(cpu_ticks "$pid")
+  # shellcheck disable=SC2086
+  cpu0=$(cpu_ticks $cpu_pids)
   case $scenario in
     1) perftest "${common[@]}" -x 1 -y 1 -s 1024 -a >"$out" 2>&1 ;;
     2) perftest "${common[@]}" -x 1 -y 1 -s 1024 -q 100 >"$out" 2>&1 ;;
@@ -213,6 +247,10 @@ run_once() {
         >"$out" 2>&1
       ;;
     7) perftest "${common[@]}" -x 1 -y 1 -s 1048576 -a >"$out" 2>&1 ;;
+    9)
+      perftest "${common[@]}" -x 1 -y 1 -s 1024 -f persistent -c 100 -q 100 \
+        --quorum-queue -u bench.quorum >"$out" 2>&1
+      ;;
     8)
       local before
       before=$(rss_kib "$pid" VmRSS)
@@ -231,7 +269,8 @@ run_once() {
   local rss
   rss=$(rss_stop "$pid")
   local cpu1
-  cpu1=$(cpu_ticks "$pid")
+  # shellcheck disable=SC2086
+  cpu1=$(cpu_ticks $cpu_pids)
   case $scenario in
     6)
       sed -n 's/.*send_rate=\([0-9.]*\) receive_rate=\([0-9.]*\) median_us=\([0-9-]*\) p99_us=\([0-9-]*\) p999_us=\([0-9-]*\).*/\1 \2 \3 \4 \5/p' "$out" \
@@ -259,6 +298,7 @@ describe() {
     6) echo "fixed rate 1000 msg/s, 1 KB, auto-ack: latency" ;;
     7) echo "1 producer, 1 consumer, 1 MB, auto-ack" ;;
     8) echo "$idle idle connections, one channel each: broker RSS" ;;
+    9) echo "quorum queue, persistent, confirms (100 in flight), manual ack, prefetch 100: WarrenMQ 3 nodes, RabbitMQ 1" ;;
   esac
 }
 
@@ -292,8 +332,17 @@ median() {
        }'
 }
 
+stop_warren() {
+  local pid
+  for pid in $warren_pids; do
+    kill "$pid" && wait "$pid" 2>/dev/null || true
+  done
+  warren_pid= && warren_pids=
+  rm -rf "$work/warren"
+}
+
 stop_brokers() {
-  kill "$warren_pid" && wait "$warren_pid" 2>/dev/null || true
+  stop_warren
   $rabbit_bin/rabbitmqctl -n "$rabbit_node" stop >/dev/null 2>&1 || kill "$rabbit_pid"
   for _ in $(seq 100); do kill -0 "$rabbit_pid" 2>/dev/null || break; sleep 0.2; done
   warren_pid= && rabbit_pid=
@@ -310,6 +359,12 @@ for s in $scenarios; do
     start_rabbit
     sleep 5
   fi
+  if [[ $s == 9 ]]; then
+    log "restarting WarrenMQ as a three-node cluster for scenario 9"
+    stop_warren
+    start_warren_cluster
+    sleep 5
+  fi
   : >"$work/s$s.warren" && : >"$work/s$s.rabbit"
   for r in $(seq "$rounds"); do
     log "scenario $s ($(describe "$s")), round $r: WarrenMQ"
@@ -318,7 +373,8 @@ for s in $scenarios; do
       jcmd "$warren_pid" JFR.start name="s$s-r$r" settings=profile \
         filename="$jfr_dir/warren-s$s-r$r.jfr" >/dev/null
     fi
-    run_once "$s" warren "$warren_port" "$warren_pid" "$work/s$s-r$r.warren.out" >>"$work/s$s.warren"
+    run_once "$s" warren "$warren_port" "$warren_pid" "$work/s$s-r$r.warren.out" "$warren_pids" \
+      >>"$work/s$s.warren"
     if [[ -n $jfr_dir ]]; then
       jcmd "$warren_pid" JFR.stop name="s$s-r$r" >/dev/null
     fi
