@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -398,6 +399,7 @@ public final class Channel {
   public boolean txCommit(SyncListener durable) throws AmqpException {
     List<Settle> settles;
     boolean persisted = false;
+    CompletableFuture<io.warrenmq.broker.vhost.RemoteDelivery.Outcome> replicated = null;
     synchronized (this) {
       if (!open) {
         return false;
@@ -413,6 +415,14 @@ public final class Channel {
             sink.returned(msg);
           }
           persisted |= msg.storeId() != 0;
+          if (result.forwarded() != null) {
+            // a quorum queue's publish: commit-ok once a majority of its nodes has it
+            replicated =
+                replicated == null
+                    ? result.forwarded()
+                    : replicated.thenCombine(
+                        result.forwarded(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+          }
         } finally {
           msg.release();
         }
@@ -421,10 +431,27 @@ public final class Channel {
     for (Settle s : settles) {
       settle(s.deliveries(), s.ack(), s.requeue());
     }
+    SyncListener whenSynced = durable;
+    if (replicated != null) {
+      CompletableFuture<io.warrenmq.broker.vhost.RemoteDelivery.Outcome> all = replicated;
+      whenSynced =
+          failure ->
+              all.whenComplete(
+                  (outcome, error) ->
+                      durable.synced(
+                          failure != null
+                              ? failure
+                              : error != null
+                                  ? error
+                                  : outcome == io.warrenmq.broker.vhost.RemoteDelivery.Outcome.TAKEN
+                                      ? null
+                                      : new java.io.IOException(
+                                          "a quorum queue's nodes did not take the message")));
+    }
     if (persisted) {
-      services.whenSynced(durable);
+      services.whenSynced(whenSynced);
     } else {
-      durable.synced(null);
+      whenSynced.synced(null);
     }
     return true;
   }

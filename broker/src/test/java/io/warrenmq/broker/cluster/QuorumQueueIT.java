@@ -154,12 +154,17 @@ class QuorumQueueIT {
       ch.basicPublish("", "orders", persistent(i), ("from " + i).getBytes(UTF_8));
       ch.waitForConfirmsOrDie(10_000);
     }
+    // A transaction on the leader's node: commit-ok once a majority has the message.
+    Channel tx = channel(leader);
+    tx.txSelect();
+    tx.basicPublish("", "orders", persistent(3), "in a transaction".getBytes(UTF_8));
+    tx.txCommit();
     for (int i = 0; i < 3; i++) {
-      assertEquals(3, channel(i).queueDeclarePassive("orders").getMessageCount());
+      assertEquals(4, channel(i).queueDeclarePassive("orders").getMessageCount());
     }
     // Redeclared anywhere: the same queue, with the same answer.
     assertEquals(
-        3, channel(2).queueDeclare("orders", true, false, false, QUORUM).getMessageCount());
+        4, channel(2).queueDeclare("orders", true, false, false, QUORUM).getMessageCount());
   }
 
   @Test
