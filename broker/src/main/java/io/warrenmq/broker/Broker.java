@@ -75,7 +75,9 @@ public final class Broker implements AutoCloseable, BrokerServices {
   private Broker(BrokerConfig config) {
     this.config = config;
     this.topology =
-        config.cluster() == null ? null : new ClusterTopology(vhosts::get, vhosts::values);
+        config.cluster() == null
+            ? null
+            : new ClusterTopology(config.cluster(), vhosts::get, vhosts::values);
     this.memoryLimit =
         (long) (Runtime.getRuntime().maxMemory() * config.limits().memoryHighWatermark());
     this.store =

@@ -38,14 +38,20 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
 
   private final Function<String, VirtualHost> vhosts;
   private final java.util.function.Supplier<java.util.Collection<VirtualHost>> all;
+
+  /** This node's settings: known before its node starts, as the log is applied from then on. */
+  private final ClusterSettings settings;
+
   private volatile ClusterNode node;
 
   /**
    * @param vhosts this node's virtual hosts by name (null for one it does not have)
    */
   public ClusterTopology(
+      ClusterSettings settings,
       Function<String, VirtualHost> vhosts,
       java.util.function.Supplier<java.util.Collection<VirtualHost>> all) {
+    this.settings = settings;
     this.vhosts = vhosts;
     this.all = all;
   }
@@ -78,12 +84,12 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
 
   @Override
   public String node() {
-    return node.name();
+    return settings.node();
   }
 
   @Override
   public String place(String locator) {
-    String how = locator == null ? node.settings().leaderLocator() : locator;
+    String how = locator == null ? settings.leaderLocator() : locator;
     if (how.equals("client-local")) {
       return node.name();
     }
@@ -118,7 +124,7 @@ public final class ClusterTopology implements TopologyLog, MetadataStateMachine.
 
   @Override
   public long timeoutMillis() {
-    return node.timeoutMillis();
+    return settings.timeoutMillis();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.warrenmq.broker.cluster;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -19,6 +20,9 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
  * (queue contents) is keyed by the log index of the command that created it.
  */
 final class MetadataStateMachine extends BaseStateMachine {
+
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(MetadataStateMachine.class.getName());
 
   /** Applies one committed command to the node's state; deterministic. */
   interface Applier {
@@ -46,7 +50,9 @@ final class MetadataStateMachine extends BaseStateMachine {
     try {
       answer = applier.apply(entry.getIndex(), command);
     } catch (RuntimeException e) {
-      // A command every node refuses alike changes nothing; the submitter hears why.
+      // A command every node refuses alike changes nothing; the submitter hears why. A failure
+      // of this node's own would leave it behind the others: said loudly.
+      LOG.log(Level.WARNING, "metadata command at index " + entry.getIndex() + " failed here", e);
       answer = Commands.failure(e);
     }
     applied(entry.getTerm(), entry.getIndex());

@@ -455,6 +455,38 @@ class ClusterIT {
   }
 
   @Test
+  void aNodeThatJoinsLaterGetsWhatWasDeclaredBeforeIt() throws Exception {
+    // A new cluster: node 0 alone first, the others join after its first definitions.
+    for (int i = 0; i < 3; i++) {
+      nodes[i].close();
+      nodes[i] = null;
+      try (Stream<Path> files = Files.walk(dirs.get(i))) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      Files.createDirectories(dirs.get(i));
+    }
+    nodes[0] = start(0);
+    channel(0).exchangeDeclare("early", BuiltinExchangeType.FANOUT, true);
+    channel(0).queueDeclare("early-q", true, false, false, null);
+    channel(0).queueBind("early-q", "early", "");
+    for (int i = 1; i < 3; i++) {
+      nodes[i] = start(i);
+      channel(i).exchangeDeclarePassive("early");
+      channel(i).queueDeclarePassive("early-q");
+      channel(i).basicPublish("early", "", null, ("via " + i).getBytes());
+    }
+    await(
+        "both publishes reached the queue",
+        () -> {
+          try {
+            return channel(0).queueDeclarePassive("early-q").getMessageCount() == 2;
+          } catch (Exception e) {
+            return false;
+          }
+        });
+  }
+
+  @Test
   void basicGetTakesFromAQueueOfAnotherNodeAndItsSettlementGoesThere() throws Exception {
     Channel home = channel(1);
     home.queueDeclare("stock", true, false, false, null);
