@@ -155,6 +155,7 @@ public final class Broker implements AutoCloseable, BrokerServices {
           config.cluster().node());
     } finally {
       quorumQueues.caughtUp();
+      remoteConsumers.announceStart();
     }
   }
 

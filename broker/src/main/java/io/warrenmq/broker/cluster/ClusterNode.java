@@ -393,25 +393,26 @@ public final class ClusterNode implements AutoCloseable {
     // were sent, so one question still waiting (a change that waits for the log, a node that
     // stopped) would hold up every later one, to every node.
     return CompletableFuture.supplyAsync(
-        () -> {
-          RaftClientReply reply;
-          try {
-            reply =
-                client()
-                    .io()
-                    .sendStaleRead(
-                        Message.valueOf(UnsafeByteOperations.unsafeWrap(request)),
-                        0,
-                        RaftPeerId.valueOf(node));
-          } catch (IOException e) {
-            throw new java.util.concurrent.CompletionException(e);
-          }
-          if (!reply.isSuccess()) {
-            throw new java.util.concurrent.CompletionException(reply.getException());
-          }
-          return reply.getMessage().getContent().toByteArray();
-        },
-        asking);
+            () -> {
+              RaftClientReply reply;
+              try {
+                reply =
+                    client()
+                        .io()
+                        .sendStaleRead(
+                            Message.valueOf(UnsafeByteOperations.unsafeWrap(request)),
+                            0,
+                            RaftPeerId.valueOf(node));
+              } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+              if (!reply.isSuccess()) {
+                throw new java.util.concurrent.CompletionException(reply.getException());
+              }
+              return reply.getMessage().getContent().toByteArray();
+            },
+            asking)
+        .orTimeout(settings.timeoutMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Answers what other nodes {@link #ask} this one. */

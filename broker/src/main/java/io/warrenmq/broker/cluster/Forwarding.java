@@ -47,6 +47,10 @@ public final class Forwarding implements RemoteDelivery {
   static final byte DELIVER = 5;
   static final byte CANCELLED = 6;
   static final byte FETCHED = 7;
+  static final byte RESTARTED = 8;
+
+  /** A consumer-kind item's answer when what it names is not here (any more). */
+  static final byte UNKNOWN = 1;
 
   /** An item's answer when it was handled (consumer kinds). */
   static final byte OK = 0;
@@ -79,6 +83,21 @@ public final class Forwarding implements RemoteDelivery {
     this.vhosts = vhosts;
     this.memory = memory;
     this.whenSynced = whenSynced;
+    cluster.watchRunning(this::failStuckLinks);
+  }
+
+  /**
+   * A batch on its way to a node that stopped answering the leader is answered as failed (its
+   * publishes nacked) once it has waited a couple of seconds, rather than after the whole cluster
+   * timeout; what the node may still have taken of it is then delivered at least once.
+   */
+  private void failStuckLinks(java.util.Set<String> running) {
+    long now = System.nanoTime();
+    for (Link link : links.values()) {
+      if (!running.contains(link.node)) {
+        link.failIfStuck(now);
+      }
+    }
   }
 
   @Override
@@ -205,6 +224,30 @@ public final class Forwarding implements RemoteDelivery {
     /** Whether the last batch did not get there. */
     volatile boolean unreachable;
 
+    /** The answers of the batch on its way, and since when (nanoTime). */
+    private List<CompletableFuture<Byte>> onItsWay = List.of();
+
+    private long sentAt;
+
+    /**
+     * Fails the batch on its way if it has waited two seconds, and drops the one waiting behind it:
+     * the node is down (what it would have settled of a relay there is moot; a consumer's
+     * acknowledgement not delivered makes a redelivery).
+     */
+    synchronized void failIfStuck(long now) {
+      if (sending && now - sentAt > 2_000_000_000L) {
+        unreachable = true;
+        for (CompletableFuture<Byte> a : onItsWay) {
+          a.complete((byte) -1);
+        }
+        for (CompletableFuture<Byte> a : waiting) {
+          a.complete((byte) -1);
+        }
+        waiting = new ArrayList<>();
+        filling = newBatch();
+      }
+    }
+
     Link(String node) {
       this.node = node;
     }
@@ -227,6 +270,8 @@ public final class Forwarding implements RemoteDelivery {
       filling = newBatch();
       waiting = new ArrayList<>();
       sending = true;
+      onItsWay = answers;
+      sentAt = System.nanoTime();
       byte[] bytes = new byte[batch.readableBytes()];
       batch.readBytes(bytes);
       // The link to this node itself (a consumer of a replicated queue this node came to lead)

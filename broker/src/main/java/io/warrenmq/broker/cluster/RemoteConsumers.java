@@ -557,6 +557,11 @@ public final class RemoteConsumers {
         } finally {
           message.release();
         }
+        // No such mirror (its consumer went, or this node restarted since): the relay stops.
+        return m != null ? Forwarding.OK : Forwarding.UNKNOWN;
+      }
+      case Forwarding.RESTARTED -> {
+        restarted(id);
         return Forwarding.OK;
       }
       case Forwarding.FETCHED -> {
@@ -652,15 +657,22 @@ public final class RemoteConsumers {
 
     @Override
     public void deliver(Consumer consumer, long deliveryTag, QueueEntry entry) {
-      links.send(
-          origin,
-          Forwarding.DELIVER,
-          out -> {
-            Wire.writeShortString(out, id);
-            out.writeLong(deliveryTag);
-            out.writeBoolean(entry.redelivered());
-            Forwarding.writeMessage(out, entry.message());
-          });
+      links
+          .send(
+              origin,
+              Forwarding.DELIVER,
+              out -> {
+                Wire.writeShortString(out, id);
+                out.writeLong(deliveryTag);
+                out.writeBoolean(entry.redelivered());
+                Forwarding.writeMessage(out, entry.message());
+              })
+          .thenAccept(
+              answer -> {
+                if (answer == Forwarding.UNKNOWN && relays.remove(id) != null) {
+                  close(); // what it has out goes back to the queue
+                }
+              });
     }
 
     @Override
@@ -693,6 +705,44 @@ public final class RemoteConsumers {
 
     @Override
     public void backlogDrained(Queue queue) {}
+  }
+
+  /**
+   * Tells every other node that this one has (re)started: what they kept for this node's earlier
+   * life — relays consuming for its consumers, messages basic.get took for it — goes back to their
+   * queues, and its consumers of their queues look for the queue again. A node killed and restarted
+   * within seconds is never seen missing, so this is how they learn.
+   */
+  public void announceStart() {
+    try {
+      for (String n : cluster.status().members()) {
+        if (!n.equals(cluster.name())) {
+          links.send(n, Forwarding.RESTARTED, out -> Wire.writeShortString(out, cluster.name()));
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.log(Level.FINE, "could not tell the other nodes of this start", e);
+    }
+  }
+
+  /** Node {@code node} (re)started: what this node kept for its earlier life goes. */
+  private void restarted(String node) {
+    for (Relay r : relays.values()) {
+      if (r.origin.equals(node) && relays.remove(r.id) != null) {
+        r.close();
+      }
+    }
+    taken.forEach(
+        (id, t) -> {
+          if (t.origin().equals(node) && taken.remove(id) != null) {
+            settleTaken(t, REQUEUED);
+          }
+        });
+    for (Mirror m : java.util.Set.copyOf(mirrors.values())) {
+      if (node.equals(m.home)) {
+        m.lost(m.id);
+      }
+    }
   }
 
   /** Relays for nodes that stopped, and mirrors of nodes that stopped, go. */
