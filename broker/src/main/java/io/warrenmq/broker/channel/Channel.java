@@ -170,7 +170,6 @@ public final class Channel {
         if (tx != null) {
           routes.clear();
           vhost.route(msg, routes);
-          vhost.checkTransactional(routes);
           msg.retain();
           tx.publish(msg, routes.destinations(), mandatory);
           return 0;
@@ -416,7 +415,7 @@ public final class Channel {
           }
           persisted |= msg.storeId() != 0;
           if (result.forwarded() != null) {
-            // a quorum queue's publish: commit-ok once a majority of its nodes has it
+            // queues of other nodes, or a quorum queue: commit-ok once they hold it
             replicated =
                 replicated == null
                     ? result.forwarded()

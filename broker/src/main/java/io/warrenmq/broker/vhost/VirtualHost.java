@@ -1338,24 +1338,6 @@ public final class VirtualHost implements Queue.Lifecycle {
   }
 
   /**
-   * A transaction holds its publishes until commit: one routed to a queue of another node is
-   * refused, as nodes do not forward transactions yet.
-   */
-  public void checkTransactional(Routes routes) throws AmqpException {
-    if (!remoteQueues.isEmpty()) {
-      for (Destination d : routes.destinations()) {
-        if (d instanceof RemoteQueue r) {
-          throw AmqpException.of(
-              ReplyCode.NOT_IMPLEMENTED,
-              "%s is on node %s: transactions across the nodes of a cluster are not supported yet",
-              resource("queue", r.name()),
-              r.home());
-        }
-      }
-    }
-  }
-
-  /**
    * Whether clients may publish to {@code exchangeName}: it exists and is not internal.
    *
    * @return the exchange, or null for the default exchange
@@ -1414,10 +1396,14 @@ public final class VirtualHost implements Queue.Lifecycle {
   public Published deliver(Message message, List<Destination> routed, Publisher publisher) {
     List<Destination> targets = new ArrayList<>(routed.size());
     for (Destination d : routed) {
-      if (!(d instanceof Queue q)) {
-        continue; // refused at publish: checkTransactional
+      if (d instanceof Queue q && !q.deleted()) {
+        targets.add(q);
+        continue;
       }
-      Queue current = q.deleted() ? queues.get(q.name()) : q;
+      // Deleted since, or on another node (which a replicated queue may have moved from or to):
+      // where the name is now.
+      String queueName = d instanceof Queue q ? q.name() : ((RemoteQueue) d).name();
+      Destination current = queueNamed(queueName);
       if (current != null) {
         targets.add(current);
       }

@@ -487,6 +487,37 @@ class ClusterIT {
   }
 
   @Test
+  void aTransactionPublishesToAndAcknowledgesQueuesOfOtherNodesAtCommit() throws Exception {
+    channel(1).queueDeclare("ledger-1", true, false, false, null);
+    channel(2).queueDeclare("ledger-2", true, false, false, null);
+    Channel tx = channel(0);
+    tx.txSelect();
+    tx.basicPublish("", "ledger-1", null, "one".getBytes());
+    tx.basicPublish("", "ledger-2", null, "two".getBytes());
+    assertEquals(0, channel(1).queueDeclarePassive("ledger-1").getMessageCount(), "not before");
+    tx.txCommit();
+    assertEquals(1, channel(1).queueDeclarePassive("ledger-1").getMessageCount());
+    assertEquals(1, channel(2).queueDeclarePassive("ledger-2").getMessageCount());
+    // A rollback sends nothing.
+    tx.basicPublish("", "ledger-1", null, "never".getBytes());
+    tx.txRollback();
+    // An acknowledgement in a transaction takes effect there at commit.
+    com.rabbitmq.client.GetResponse got = tx.basicGet("ledger-2", false);
+    assertEquals("two", new String(got.getBody()));
+    tx.basicAck(got.getEnvelope().getDeliveryTag(), false);
+    tx.txCommit();
+    // Had the ack not been honoured, closing the channel would requeue the message there, ahead of
+    // what node 0 forwards next (one ordered link from node 0 to node 2).
+    tx.close();
+    Channel after = channel(0);
+    after.confirmSelect();
+    after.basicPublish("", "ledger-2", null, "after".getBytes());
+    after.waitForConfirmsOrDie(10_000);
+    assertEquals("after", new String(channel(2).basicGet("ledger-2", true).getBody()));
+    assertEquals(1, channel(1).queueDeclarePassive("ledger-1").getMessageCount());
+  }
+
+  @Test
   void basicGetTakesFromAQueueOfAnotherNodeAndItsSettlementGoesThere() throws Exception {
     Channel home = channel(1);
     home.queueDeclare("stock", true, false, false, null);
