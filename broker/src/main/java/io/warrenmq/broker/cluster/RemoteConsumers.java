@@ -161,6 +161,10 @@ public final class RemoteConsumers {
     /** Since when (nanoTime) it has had no relay, waiting for its queue's next leader; 0 if not. */
     private volatile long lostSince;
 
+    /** Its consumer went, or it was cancelled: it subscribes nowhere again. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
     Mirror(
         VirtualHost vhost,
         String queueName,
@@ -178,6 +182,9 @@ public final class RemoteConsumers {
 
     /** Has the queue's node {@code node} consume for it, through a new relay. */
     synchronized void subscribeTo(String node) {
+      if (closed.get()) {
+        return;
+      }
       String previous = id;
       if (previous != null) {
         mirrors.remove(previous);
@@ -195,6 +202,10 @@ public final class RemoteConsumers {
       created = System.nanoTime();
       lostSince = 0;
       mirrors.put(relay, this);
+      if (closed.get()) {
+        mirrors.remove(relay); // its consumer went meanwhile: no relay for nobody
+        return;
+      }
       links
           .send(
               node,
@@ -219,6 +230,9 @@ public final class RemoteConsumers {
 
     /** The queue's leader is {@code node} now. */
     synchronized void follow(String node) {
+      if (closed.get()) {
+        return;
+      }
       if (lostSince != 0 || !node.equals(home)) {
         subscribeTo(node);
       }
@@ -252,6 +266,7 @@ public final class RemoteConsumers {
 
     @Override
     public void lastConsumerGone(Queue q) {
+      closed.set(true);
       String relay = id;
       if (mirrors.remove(relay) != null) {
         links.send(home, Forwarding.CANCEL, out -> Wire.writeShortString(out, relay));
@@ -264,8 +279,8 @@ public final class RemoteConsumers {
      * queue's next leader (at most the cluster's timeout); any other is cancelled.
      */
     synchronized void lost(String relay) {
-      if (!relay.equals(id) || lostSince != 0) {
-        return; // an earlier relay, or known
+      if (!relay.equals(id) || lostSince != 0 || closed.get()) {
+        return; // an earlier relay, known, or its consumer went
       }
       if (!follows || vhost.leaderOf(queueName) == null) {
         gone();
@@ -280,7 +295,7 @@ public final class RemoteConsumers {
 
     /** Once a second while it waits: a leader heard of since, or the wait is over. */
     synchronized void stillLost(long now) {
-      if (lostSince == 0) {
+      if (lostSince == 0 || closed.get()) {
         return;
       }
       String leader = vhost.leaderOf(queueName);
@@ -295,6 +310,7 @@ public final class RemoteConsumers {
 
     /** The queue, its node or the relay went: the consumer is cancelled. */
     void gone() {
+      closed.set(true);
       mirrors.remove(id);
       queue.delete();
     }
