@@ -199,19 +199,28 @@ public final class Forwarding implements RemoteDelivery {
 
   @Override
   public CompletableFuture<int[]> counts(String node, String vhost, String queue) {
+    return request(
+            node,
+            COUNTS,
+            out -> {
+              Wire.writeShortString(out, vhost);
+              Wire.writeShortString(out, queue);
+            })
+        .thenApply(
+            in -> in.readableBytes() < 8 ? new int[0] : new int[] {in.readInt(), in.readInt()});
+  }
+
+  /**
+   * Asks {@code node} directly, outside the links' order: a request of {@code kind} with what
+   * {@code writer} writes after it; completes with the answer.
+   */
+  CompletableFuture<ByteBuf> request(String node, byte kind, Consumer<ByteBuf> writer) {
     ByteBuf out = Unpooled.buffer(64);
-    out.writeByte(COUNTS);
-    Wire.writeShortString(out, vhost);
-    Wire.writeShortString(out, queue);
+    out.writeByte(kind);
+    writer.accept(out);
     byte[] request = new byte[out.readableBytes()];
     out.readBytes(request);
-    return cluster
-        .ask(node, request)
-        .thenApply(
-            answer -> {
-              ByteBuf in = Unpooled.wrappedBuffer(answer);
-              return in.readableBytes() < 8 ? new int[0] : new int[] {in.readInt(), in.readInt()};
-            });
+    return cluster.ask(node, request).thenApply(Unpooled::wrappedBuffer);
   }
 
   /** The link to one node: a batch being filled, and at most one on its way. */
@@ -329,14 +338,11 @@ public final class Forwarding implements RemoteDelivery {
 
   /** Asks a queue's node to change it; completes with its count, or its refusal. */
   private CompletableFuture<Integer> change(String node, Map<String, Object> command) {
-    byte[] encoded = Commands.encode(command);
-    byte[] request = new byte[encoded.length + 1];
-    request[0] = CHANGE;
-    System.arraycopy(encoded, 0, request, 1, encoded.length);
-    return cluster
-        .ask(node, request)
+    return request(node, CHANGE, out -> out.writeBytes(Commands.encode(command)))
         .thenApply(
-            answer -> {
+            in -> {
+              byte[] answer = new byte[in.readableBytes()];
+              in.readBytes(answer);
               try {
                 return ((Number) Commands.answer(answer).get("result")).intValue();
               } catch (io.warrenmq.broker.protocol.AmqpException e) {

@@ -337,19 +337,18 @@ public final class RemoteConsumers {
    */
   CompletableFuture<VirtualHost.Got> fetch(
       String node, VirtualHost vhost, String queueName, boolean noAck) {
-    ByteBuf out = Unpooled.buffer(64);
-    out.writeByte(Forwarding.FETCH);
-    Wire.writeShortString(out, cluster.name());
-    Wire.writeShortString(out, vhost.name());
-    Wire.writeShortString(out, queueName);
-    out.writeBoolean(noAck);
-    byte[] request = new byte[out.readableBytes()];
-    out.readBytes(request);
-    return cluster
-        .ask(node, request)
+    return links
+        .request(
+            node,
+            Forwarding.FETCH,
+            out -> {
+              Wire.writeShortString(out, cluster.name());
+              Wire.writeShortString(out, vhost.name());
+              Wire.writeShortString(out, queueName);
+              out.writeBoolean(noAck);
+            })
         .thenApply(
-            answer -> {
-              ByteBuf in = Unpooled.wrappedBuffer(answer);
+            in -> {
               byte status = in.readByte();
               if (status == 0) {
                 return null;

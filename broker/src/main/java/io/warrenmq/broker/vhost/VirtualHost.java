@@ -330,20 +330,7 @@ public final class VirtualHost implements Queue.Lifecycle {
       return entry == null ? null : new Got(q, entry, q.messageCount());
     }
     checkExclusiveAccess(queueName, r.ownerId(), owner);
-    try {
-      return via.fetch(r.home(), this, queueName, noAck)
-          .get(log.timeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof AmqpException refused) {
-        throw refused;
-      }
-      throw notAnswered(r);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw notAnswered(r);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw notAnswered(r);
-    }
+    return ask(r, v -> v.fetch(r.home(), this, queueName, noAck));
   }
 
   /**
@@ -728,9 +715,8 @@ public final class VirtualHost implements Queue.Lifecycle {
   }
 
   /** What a queue's node answers about it, within the cluster's timeout. */
-  private int ask(
-      RemoteQueue r,
-      java.util.function.Function<RemoteDelivery, CompletableFuture<Integer>> question)
+  private <T> T ask(
+      RemoteQueue r, java.util.function.Function<RemoteDelivery, CompletableFuture<T>> question)
       throws AmqpException {
     RemoteDelivery via = remote;
     if (via == null) {
