@@ -47,7 +47,8 @@ import org.apache.ratis.util.MD5FileUtil;
  * <p>Only the leader writes, in batches of operations, one log entry each: {@link #ENQUEUE} (the
  * sequence number the leader's queue gave the message, and the message), {@link #DELIVERED}, {@link
  * #RETURNED} and {@link #SETTLED} (a sequence number each). A follower elected leader rebuilds the
- * queue from this state: what was out with a consumer comes back redelivered, its count one higher.
+ * queue from this state: every message comes back marked redelivered (the old leader may have
+ * handed any out just before it went), what was out with a consumer counted once more.
  */
 final class QuorumStateMachine extends BaseStateMachine {
 
@@ -138,7 +139,7 @@ final class QuorumStateMachine extends BaseStateMachine {
 
   /**
    * The queue as a new leader carries it on: every message held, in order, as an entry of this
-   * node's (what was out with a consumer marked redelivered and counted once more).
+   * node's, marked redelivered (what was out with a consumer counted once more).
    *
    * @param returned collects the sequence numbers of the messages that were out
    */
@@ -147,7 +148,10 @@ final class QuorumStateMachine extends BaseStateMachine {
     for (Map.Entry<Long, Held> e : held.entrySet()) {
       Held h = e.getValue();
       int count = h.deliveryCount;
-      boolean redelivered = h.out || count > 0;
+      // Every message comes marked redelivered: the old leader may have handed any of them out
+      // just before it went, with the note of it not yet in the log (AMQP's "may have been
+      // delivered before"). Those known out are counted as returned too.
+      boolean redelivered = true;
       if (h.out) {
         count++;
         returned.add(e.getKey());
