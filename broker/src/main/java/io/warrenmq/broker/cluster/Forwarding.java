@@ -49,6 +49,9 @@ public final class Forwarding implements RemoteDelivery {
   static final byte FETCHED = 7;
   static final byte RESTARTED = 8;
 
+  /** An item that does nothing: answered once everything sent before it on the link was handled. */
+  static final byte SYNC = 9;
+
   /** A consumer-kind item's answer when what it names is not here (any more). */
   static final byte UNKNOWN = 1;
 

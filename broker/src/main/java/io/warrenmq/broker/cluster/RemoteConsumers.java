@@ -337,16 +337,20 @@ public final class RemoteConsumers {
    */
   CompletableFuture<VirtualHost.Got> fetch(
       String node, VirtualHost vhost, String queueName, boolean noAck) {
+    // After what this node sent there before (a requeue of this channel's last get), in order.
     return links
-        .request(
-            node,
-            Forwarding.FETCH,
-            out -> {
-              Wire.writeShortString(out, cluster.name());
-              Wire.writeShortString(out, vhost.name());
-              Wire.writeShortString(out, queueName);
-              out.writeBoolean(noAck);
-            })
+        .send(node, Forwarding.SYNC, out -> Wire.writeShortString(out, ""))
+        .thenCompose(
+            synced ->
+                links.request(
+                    node,
+                    Forwarding.FETCH,
+                    out -> {
+                      Wire.writeShortString(out, cluster.name());
+                      Wire.writeShortString(out, vhost.name());
+                      Wire.writeShortString(out, queueName);
+                      out.writeBoolean(noAck);
+                    }))
         .thenApply(
             in -> {
               byte status = in.readByte();
@@ -574,6 +578,9 @@ public final class RemoteConsumers {
         }
         // No such mirror (its consumer went, or this node restarted since): the relay stops.
         return m != null ? Forwarding.OK : Forwarding.UNKNOWN;
+      }
+      case Forwarding.SYNC -> {
+        return Forwarding.OK;
       }
       case Forwarding.RESTARTED -> {
         restarted(id);
